@@ -1,0 +1,28 @@
+/**
+ * The Bun adapter: sockets over `Bun.listen`/`Bun.connect`, processes over `Bun.spawn`,
+ * the rest over node:process and node:fs (native in Bun). `Bun` is only read inside
+ * functions, so this module loads anywhere (it is bundled with the Deno adapter).
+ *
+ * @example
+ * ```ts
+ * import { bunRuntime } from "./bun.ts";
+ * const runtime = bunRuntime(); // only on Bun
+ * const listener = await runtime.listenUnix("/tmp/shoal-0/a.sock");
+ * ```
+ */
+import { connectBun, listenBun } from "./_bun_conn.ts";
+import { spawnBun } from "./_bun_spawn.ts";
+import { hostEngine } from "./_engine.ts";
+import { withNodeProcess } from "./_node_process.ts";
+import type { Runtime } from "./types.ts";
+
+export function bunRuntime(): Runtime {
+  if (hostEngine() !== "bun") throw new Error("Cannot use the bun adapter: not running on Bun");
+  return withNodeProcess({
+    name: "bun",
+    engine: "bun",
+    listenUnix: listenBun,
+    connectUnix: connectBun,
+    spawn: spawnBun,
+  }, "bun");
+}
