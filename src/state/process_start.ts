@@ -1,0 +1,102 @@
+/**
+ * Process identity beyond the pid: the start time. A pid alone proves nothing — pids
+ * are reused — so a lock record carries its owner's start time and a record is only
+ * "alive" when the pid exists AND started at that same moment.
+ */
+import type { ByteReader, Runtime } from "../runtime/types.ts";
+import { RuntimeError } from "../runtime/types.ts";
+
+/** What probing needs: procfs reads on Linux, `ps` elsewhere. */
+export type ProcessProbeDeps = Pick<Runtime, "fs" | "spawn">;
+
+/** What we can learn about a pid. A zombie has exited (only its parent has not reaped it). */
+export type ProcessProbe =
+  | { state: "gone" }
+  | { state: "zombie" }
+  /** `startTime` is null when the system would not tell us (then liveness cannot check reuse). */
+  | { state: "running"; startTime: string | null };
+
+/**
+ * Probe `pid`. On Linux reads `/proc/<pid>/stat` (field 22, clock ticks since boot,
+ * prefixed with the boot id so a reboot never makes two processes look identical;
+ * Deno needs --allow-all for this); elsewhere runs `ps -o stat=,lstart= -p <pid>`.
+ * Start-time strings are only comparable on the machine that produced them. `lstart`
+ * has one-second resolution, so with `ps` a pid reused within the same second goes
+ * unnoticed (procfs ticks are 10 ms).
+ */
+export async function probeProcess(deps: ProcessProbeDeps, pid: number): Promise<ProcessProbe> {
+  if (await hasProcfs(deps)) return probeWithProcfs(deps, pid);
+  return probeWithPs(deps, pid);
+}
+
+/** The start time of a running `pid`, or null when it is gone, a zombie, or unknown. */
+export async function readProcessStart(
+  deps: ProcessProbeDeps,
+  pid: number,
+): Promise<string | null> {
+  const probe = await probeProcess(deps, pid);
+  return probe.state === "running" ? probe.startTime : null;
+}
+
+// Both facts are fixed for the life of this process, so they are read once.
+let procfs: Promise<boolean> | undefined;
+let bootId: Promise<string> | undefined;
+
+function hasProcfs(deps: ProcessProbeDeps): Promise<boolean> {
+  procfs ??= deps.fs.lstat("/proc/self/stat").then(() => true, () => false);
+  return procfs;
+}
+
+/** Linux probe over procfs; exported so tests can compare it with the `ps` probe. */
+export async function probeWithProcfs(deps: ProcessProbeDeps, pid: number): Promise<ProcessProbe> {
+  let text: string;
+  try {
+    text = await deps.fs.readTextFile(`/proc/${pid}/stat`);
+  } catch (err) {
+    if (err instanceof RuntimeError && err.code === "ENOENT") return { state: "gone" };
+    return { state: "running", startTime: null };
+  }
+  // Field 2 (comm) is parenthesised and may contain spaces or ")": split after the last ")".
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  const state = fields[0]; // field 3
+  const ticks = fields[19]; // field 22: starttime
+  if (state === "Z" || state === "X") return { state: "zombie" };
+  if (!ticks || !/^\d+$/.test(ticks)) return { state: "running", startTime: null };
+  bootId ??= deps.fs.readTextFile("/proc/sys/kernel/random/boot_id").then(
+    (id) => id.trim(),
+    () => "",
+  );
+  return { state: "running", startTime: `linux:${await bootId}:${ticks}` };
+}
+
+/** Portable probe over `ps` (macOS, BSD); exported so tests can run it on Linux too. */
+export async function probeWithPs(deps: ProcessProbeDeps, pid: number): Promise<ProcessProbe> {
+  let output: string;
+  try {
+    const child = deps.spawn("ps", ["-o", "stat=,lstart=", "-p", String(pid)], {
+      // A fixed locale keeps lstart's text identical between the writer and the reader.
+      env: { LC_ALL: "C", PATH: "/bin:/usr/bin:/sbin:/usr/sbin" },
+      stdin: "null",
+      stdout: "pipe",
+      stderr: "null",
+    });
+    output = await readAll(child.stdout!);
+    await child.exited;
+  } catch {
+    return { state: "running", startTime: null };
+  }
+  const line = output.trim();
+  if (line === "") return { state: "gone" }; // ps prints nothing (exit 1) for no such pid
+  const [stat, ...rest] = line.split(/\s+/);
+  if (stat.startsWith("Z")) return { state: "zombie" };
+  return { state: "running", startTime: rest.length > 0 ? `ps:${rest.join(" ")}` : null };
+}
+
+async function readAll(reader: ByteReader): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) {
+    text += decoder.decode(chunk, { stream: true });
+  }
+  return text + decoder.decode();
+}
