@@ -1,0 +1,380 @@
+/**
+ * The daemon: wins the election for one server key, publishes its socket only once it
+ * is listening, runs the server, and relays between the server and every attached
+ * proxy through the router. It lingers when idle, heals split brain through a
+ * periodic self-check, and exits in the documented order:
+ * stop accepting → unlink socket → drain (bounded) → stop the server (whole process
+ * group) → unlink the lock only if it still holds our nonce.
+ */
+import { type Conn, type Listener, MAX_SOCKET_PATH, type Runtime } from "../runtime/types.ts";
+import { PROTOCOL, VERSION } from "../version.ts";
+import { Router } from "../mcp/router.ts";
+import { DEFAULT_LANE, type RouterOutput } from "../mcp/types.ts";
+import { type DaemonHello, encodeHello, MAX_HELLO_BYTES, parseClientHello } from "../wire/hello.ts";
+import { readFirstLine } from "../wire/first_line.ts";
+import { acquireDaemonLock, type DaemonLock } from "./daemon_lock.ts";
+import { ClientSession } from "./client_session.ts";
+import { handleControl } from "./control_handler.ts";
+import { type DaemonOptions, HELLO_TIMEOUT_MS, SELF_CHECK_MS } from "./daemon_options.ts";
+import { Logger } from "./log.ts";
+import { publishSocket } from "./publish.ts";
+import { Upstream } from "./upstream.ts";
+import { keyPaths, type KeyPaths } from "../state/paths.ts";
+import { ensureToken } from "../state/token.ts";
+import { ensureStateDir } from "../state/state_dir.ts";
+import { attach } from "../wire/attach.ts";
+
+const encoder = new TextEncoder();
+const DRAIN_MS = 2000;
+
+export type DaemonPhase = "ready" | "draining" | "stopping";
+
+export class Daemon {
+  readonly options: DaemonOptions;
+  readonly runtime: Runtime;
+  readonly logger: Logger;
+  readonly paths: KeyPaths;
+  readonly startedAt = Date.now();
+  readonly router: Router;
+  readonly lanes = new Map<string, Upstream>();
+  readonly sessions = new Map<number, ClientSession>();
+  phase: DaemonPhase = "ready";
+  idleDeadline: number | null = null;
+  #listener: Listener | null = null;
+  #lock: DaemonLock | null = null;
+  #token = "";
+  #drainSocket: string | null = null;
+  #nextClient = 1;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #selfCheck: ReturnType<typeof setInterval> | undefined;
+  #done!: (status: number) => void;
+  readonly finished: Promise<number>;
+
+  constructor(runtime: Runtime, options: DaemonOptions) {
+    this.runtime = runtime;
+    this.options = options;
+    this.paths = keyPaths(options.stateDir, options.key.key, { uid: runtime.uid() });
+    this.logger = new Logger(runtime.stderr, options.logLevel).with({ key: options.key.key });
+    this.router = new Router();
+    this.finished = new Promise((resolve) => (this.#done = resolve));
+  }
+
+  /**
+   * Win the election and start serving. Resolves false when another live daemon already
+   * serves this key (the caller exits quietly: the proxy will find that one).
+   */
+  async start(): Promise<boolean> {
+    const o = this.options;
+    await ensureStateDir(this.runtime, o.stateDir);
+    if (this.paths.socketDir !== o.stateDir) await ensureStateDir(this.runtime, this.paths.socketDir);
+    this.#token = await ensureToken(this.runtime, o.stateDir);
+    const lock = await acquireDaemonLock(this.runtime, this.paths, o.build);
+    if (lock === null) {
+      this.logger.debug("election_lost", { pid: this.runtime.pid });
+      return false;
+    }
+    // tmux rule: a daemon may serve the socket while its lock file was lost; ask first.
+    const existing = await attach(this.runtime, {
+      paths: this.paths,
+      key: o.key.key,
+      token: this.#token,
+      build: o.build,
+      role: "control",
+      helloTimeoutMs: 1000,
+      deadlineMs: 0,
+    });
+    if ("conn" in existing) {
+      existing.conn.close();
+      await lock.release();
+      this.logger.info("election_won_but_served", { pid: existing.hello.pid });
+      return false;
+    }
+    this.#lock = lock;
+    this.logger.info("daemon_start", {
+      version: VERSION,
+      build: o.build,
+      pid: this.runtime.pid,
+      adapter: this.runtime.name,
+      name: o.key.name,
+      command: o.launchedBy,
+      socket: this.paths.socket,
+      idle_s: o.idleMs / 1000,
+    });
+    this.#listener = await publishSocket(this.runtime, this.paths, lock.nonce);
+    this.#startLane(DEFAULT_LANE);
+    this.#armIdle();
+    this.#selfCheck = setInterval(() => this.#checkSelf(), SELF_CHECK_MS);
+    this.runtime.onSignal("SIGTERM", () => this.shutdown("SIGTERM"));
+    this.runtime.onSignal("SIGINT", () => this.shutdown("SIGINT"));
+    this.runtime.onSignal("SIGHUP", () => this.logger.info("sighup_ignored"));
+    this.#acceptLoop(this.#listener);
+    return true;
+  }
+
+  /** Number of attached proxies (control connections never count). */
+  get clientCount(): number {
+    return this.sessions.size;
+  }
+
+  async #acceptLoop(listener: Listener): Promise<void> {
+    for (let conn = await listener.accept(); conn !== null; conn = await listener.accept()) {
+      this.#greet(conn).catch((err) => {
+        this.logger.warn("connection_failed", { error: String(err) });
+        conn.close();
+      });
+    }
+  }
+
+  async #greet(conn: Conn): Promise<void> {
+    const timer = setTimeout(() => {
+      this.logger.warn("hello_timeout");
+      conn.close();
+    }, HELLO_TIMEOUT_MS);
+    let first;
+    try {
+      first = await readFirstLine(conn, MAX_HELLO_BYTES);
+    } catch {
+      this.logger.warn("hello_refused", { reason: "hello longer than 64 KiB" });
+      return this.#refuse(conn, "hello is longer than 64 KiB");
+    } finally {
+      clearTimeout(timer);
+    }
+    if (first === null) return conn.close();
+    const hello = parseClientHello(first.line);
+    if (typeof hello === "string") {
+      this.logger.warn("hello_refused", { reason: hello });
+      return this.#refuse(conn, hello);
+    }
+    if (hello.token !== this.#token) {
+      this.logger.warn("hello_refused", { reason: "wrong token", peer_pid: hello.pid });
+      return this.#refuse(conn, "wrong token");
+    }
+    if (hello.protocol !== PROTOCOL || hello.build !== this.options.build) {
+      return this.#meetOtherBuild(conn, hello.build, hello.role);
+    }
+    if (hello.role === "control") {
+      await this.#send(conn, this.#hello("ready"));
+      return handleControl(this, conn, first.rest);
+    }
+    if (this.phase !== "ready") {
+      await this.#send(conn, this.#hello(this.phase === "draining" ? "draining" : "replaced"));
+      return conn.close();
+    }
+    await this.#send(conn, this.#hello("ready"));
+    this.#attach(conn, hello.pid, first.rest);
+  }
+
+  /**
+   * A host of another build: with no clients we step aside at once; with clients we
+   * drain (serve them, accept nobody new) so a new-build daemon can take the key.
+   */
+  async #meetOtherBuild(conn: Conn, build: string, role: string): Promise<void> {
+    if (role === "control") {
+      await this.#send(conn, this.#hello(this.phase === "ready" ? "ready" : "draining"));
+      return handleControl(this, conn, new Uint8Array());
+    }
+    this.logger.info("other_build", { their_build: build, clients: this.clientCount });
+    if (this.clientCount === 0) {
+      await this.#send(conn, this.#hello("replaced"));
+      conn.close();
+      await this.shutdown("replaced by another build");
+      return;
+    }
+    await this.drain("another build wants this key");
+    await this.#send(conn, this.#hello("draining"));
+    conn.close();
+  }
+
+  /** Stop taking new hosts and give up the key; exit when the last host leaves. */
+  async drain(reason: string, ownsSocket = true): Promise<void> {
+    if (this.phase !== "ready") return;
+    this.phase = "draining";
+    this.logger.info("draining", { reason, clients: this.clientCount });
+    // Keep listening under a private name so `status` and `stop` still reach us; after a
+    // lost lock the well-known path may already be another daemon's: never touch theirs.
+    if (ownsSocket) {
+      const drainPath = this.paths.socket.replace(/\.sock$/, "") + `.${this.runtime.pid}.drain`;
+      const moved = new TextEncoder().encode(drainPath).length <= MAX_SOCKET_PATH &&
+        await this.runtime.fs.rename(this.paths.socket, drainPath).then(() => true, () => false);
+      if (moved) this.#drainSocket = drainPath;
+      else await this.#unlinkSocket();
+    }
+    await this.#lock?.release();
+    this.#lock = null;
+    if (this.clientCount === 0) await this.shutdown("drained");
+  }
+
+  #hello(state: DaemonHello["state"], error?: string): DaemonHello {
+    return {
+      protocol: PROTOCOL,
+      version: VERSION,
+      build: this.options.build,
+      role: "daemon",
+      state,
+      pid: this.runtime.pid,
+      key: this.options.key.key,
+      ...(error ? { error } : {}),
+    };
+  }
+
+  async #refuse(conn: Conn, error: string): Promise<void> {
+    await this.#send(conn, this.#hello("ready", error)).catch(() => {});
+    conn.close();
+  }
+
+  #send(conn: Conn, hello: DaemonHello): Promise<void> {
+    return conn.write(encoder.encode(encodeHello(hello)));
+  }
+
+  #attach(conn: Conn, pid: number, initial: Uint8Array): void {
+    const id = this.#nextClient++;
+    const o = this.options;
+    const logger = this.logger.with({ client: id });
+    const session = new ClientSession({
+      id,
+      pid,
+      conn,
+      initial,
+      logger,
+      maxMessageBytes: o.maxMessageBytes,
+      maxQueueBytes: o.maxQueueBytes,
+      onLine: (line) => this.dispatch(this.router.fromClient(id, line)),
+      onOversized: (line) => this.dispatch(this.router.fromClient(id, line)),
+      onEnd: () => this.#clientEnded(session),
+      onClose: (reason) => this.#detach(session, reason),
+    });
+    this.sessions.set(id, session);
+    this.#disarmIdle();
+    logger.info("client_attached", { pid, clients: this.sessions.size });
+    this.dispatch(this.router.addClient(id));
+    session.pump();
+  }
+
+  /** The host closed stdin: answer what it still waits for (bounded), then let it go. */
+  async #clientEnded(session: ClientSession): Promise<void> {
+    const deadline = Date.now() + DRAIN_MS;
+    while (Date.now() < deadline && this.#inFlight(session.id) > 0) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await session.finish("host closed its input");
+  }
+
+  #inFlight(client: number): number {
+    return this.router.snapshot().clients.find((c) => c.client === client)?.inFlight ?? 0;
+  }
+
+  #detach(session: ClientSession, reason: string): void {
+    if (!this.sessions.delete(session.id)) return;
+    this.logger.info("client_detached", { client: session.id, reason, clients: this.sessions.size });
+    this.dispatch(this.router.removeClient(session.id));
+    if (this.sessions.size === 0) {
+      if (this.phase === "draining") this.shutdown("drained");
+      else this.#armIdle();
+    }
+  }
+
+  /** Carry out router outputs: bytes to the server or a host, log lines. */
+  dispatch(outputs: RouterOutput[]): void {
+    // A broadcast repeats one message object: serialize it once.
+    let last: unknown = undefined;
+    let bytes = new Uint8Array();
+    const encode = (message: unknown) => {
+      if (message !== last) {
+        last = message;
+        bytes = encoder.encode(`${JSON.stringify(message)}\n`);
+      }
+      return bytes;
+    };
+    for (const out of outputs) {
+      if (out.kind === "client") {
+        this.sessions.get(out.client)?.send(encode(out.message));
+      } else if (out.kind === "upstream") {
+        const lane = this.lanes.get(out.lane) ?? this.#startLane(out.lane);
+        lane.write(encode(out.message));
+      } else {
+        this.logger.log(out.level, out.event, out.fields);
+      }
+    }
+  }
+
+  #startLane(lane: string): Upstream {
+    const o = this.options;
+    const upstream = new Upstream(this.runtime, {
+      lane,
+      command: o.command,
+      args: o.args,
+      cwd: o.cwd,
+      env: o.env,
+      logger: this.logger,
+      maxMessageBytes: o.maxMessageBytes,
+      onLine: (line) => this.dispatch(this.router.fromUpstream(lane, line)),
+      onOversized: (line) => this.dispatch(this.router.fromUpstream(lane, line)),
+      onExit: (detail) => this.dispatch(this.router.laneExited(lane, detail)),
+      onRestart: () => this.dispatch(this.router.laneRestarted(lane)),
+    });
+    this.lanes.set(lane, upstream);
+    upstream.start();
+    return upstream;
+  }
+
+  #armIdle(): void {
+    const idleMs = this.options.idleMs;
+    if (idleMs <= 0 || this.sessions.size > 0 || this.phase !== "ready") return;
+    clearTimeout(this.#idleTimer);
+    this.idleDeadline = Date.now() + idleMs;
+    this.#idleTimer = setTimeout(() => this.#idleExpired(), idleMs);
+  }
+
+  #disarmIdle(): void {
+    clearTimeout(this.#idleTimer);
+    this.idleDeadline = null;
+  }
+
+  /** Unlink the socket first so no new host can arrive, then re-check, then exit. */
+  async #idleExpired(): Promise<void> {
+    if (this.sessions.size > 0 || this.phase !== "ready") return;
+    this.logger.info("idle_expired", { idle_s: this.options.idleMs / 1000 });
+    await this.#unlinkSocket();
+    if (this.sessions.size > 0) {
+      // A host slipped in between: keep serving it, and republish for the next ones.
+      this.#listener?.close();
+      this.#listener = await publishSocket(this.runtime, this.paths, this.#lock!.nonce);
+      this.#acceptLoop(this.#listener);
+      return;
+    }
+    await this.shutdown("idle");
+  }
+
+  async #checkSelf(): Promise<void> {
+    if (this.phase !== "ready") return;
+    const problem = await this.#lock?.verify(this.paths);
+    if (problem) {
+      this.logger.warn("self_check_failed", { problem: problem.reason });
+      await this.drain(problem.reason, !problem.lockLost);
+    }
+  }
+
+  async #unlinkSocket(): Promise<void> {
+    await this.runtime.fs.unlink(this.paths.socket).catch(() => {});
+  }
+
+  /** The documented exit order. Idempotent; resolves `finished` with the exit status. */
+  async shutdown(reason: string): Promise<void> {
+    if (this.phase === "stopping") return;
+    this.phase = "stopping";
+    this.logger.info("daemon_stopping", { reason, clients: this.sessions.size });
+    clearInterval(this.#selfCheck);
+    this.#disarmIdle();
+    this.#listener?.close();
+    if (this.#lock !== null) await this.#unlinkSocket();
+    if (this.#drainSocket !== null) await this.runtime.fs.unlink(this.#drainSocket).catch(() => {});
+    const drains = [...this.sessions.values()].map((s) => s.finish("daemon stopping"));
+    await Promise.race([Promise.all(drains), new Promise((r) => setTimeout(r, DRAIN_MS))]);
+    for (const s of this.sessions.values()) s.close("daemon stopping");
+    await Promise.all([...this.lanes.values()].map((lane) => lane.stop()));
+    await this.#lock?.release();
+    this.logger.info("daemon_exit", { reason, served: this.router.snapshot().totals.requestsServed });
+    await this.logger.flush();
+    this.#done(0);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Finding the daemon for a server key, starting one when there is none, and saying
+ * hello. The outcome is either an attached connection or the reason no daemon can be
+ * had (the proxy then runs the server directly: a host always gets a working server).
+ *
+ * Liveness verdict, in order (DESIGN.md): connect + hello; ECONNREFUSED/ENOENT = no
+ * listener; then the lock record (pid, start time). Alive but silent = hung.
+ */
+import type { Conn, Runtime } from "../runtime/types.ts";
+import { RuntimeError } from "../runtime/types.ts";
+import { PROTOCOL, VERSION } from "../version.ts";
+import { type ClientHello, type DaemonHello, encodeHello, MAX_HELLO_BYTES, parseDaemonHello } from "./hello.ts";
+import { readFirstLine } from "./first_line.ts";
+import { parseLockRecord } from "../state/lock_record.ts";
+import { judgeLiveness } from "../state/lock_liveness.ts";
+import type { KeyPaths } from "../state/paths.ts";
+
+export interface AttachOptions {
+  paths: KeyPaths;
+  key: string;
+  token: string;
+  build: string;
+  role: "proxy" | "control";
+  /** Give up on a daemon that accepted but did not say hello by then. */
+  helloTimeoutMs: number;
+  /** Overall budget for finding or starting a daemon. */
+  deadlineMs: number;
+  /** Start a daemon (detached). Omitted for control clients: they never start one. */
+  startDaemon?: () => void;
+}
+
+export type Attached = { conn: Conn; hello: DaemonHello; rest: Uint8Array };
+export type AttachFailure = { reason: string; unresponsive: boolean };
+
+const encoder = new TextEncoder();
+const POLL_MS = 15;
+
+export async function attach(runtime: Runtime, o: AttachOptions): Promise<Attached | AttachFailure> {
+  const deadline = Date.now() + o.deadlineMs;
+  let startedAt = 0;
+  for (;;) {
+    const result = await hello(runtime, o);
+    if ("conn" in result) {
+      if (result.hello.state === "ready") return result;
+      result.conn.close(); // draining or replaced: it gave up the key; a new daemon comes
+    } else if (result.unresponsive || result.fatal) {
+      return result;
+    }
+    if (o.startDaemon === undefined) return { reason: "no daemon is running", unresponsive: false };
+    // Start one unless a live process holds the election lock (a daemon on its way up),
+    // and not more often than every half second: losers of the election exit at once.
+    if (Date.now() - startedAt > 500 && !(await lockHeldByLiveProcess(runtime, o.paths.lock))) {
+      o.startDaemon();
+      startedAt = Date.now();
+    }
+    if (Date.now() > deadline) {
+      return { reason: `no daemon answered within ${o.deadlineMs} ms`, unresponsive: false };
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+type HelloResult = Attached | (AttachFailure & { fatal: boolean });
+
+async function hello(runtime: Runtime, o: AttachOptions): Promise<HelloResult> {
+  let conn: Conn;
+  try {
+    conn = await runtime.connectUnix(o.paths.socket);
+  } catch (err) {
+    const code = err instanceof RuntimeError ? err.code : "EOTHER";
+    const missing = code === "ENOENT" || code === "ECONNREFUSED";
+    return { reason: `cannot connect to "${o.paths.socket}": ${code}`, unresponsive: false, fatal: !missing };
+  }
+  const mine: ClientHello = {
+    protocol: PROTOCOL,
+    version: VERSION,
+    build: o.build,
+    token: o.token,
+    role: o.role,
+    pid: runtime.pid,
+    key: o.key,
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), o.helloTimeoutMs)));
+  try {
+    const exchange = conn.write(encoder.encode(encodeHello(mine))).then(() =>
+      readFirstLine(conn, MAX_HELLO_BYTES)
+    );
+    const first = await Promise.race([exchange, timeout]);
+    if (first === "timeout") {
+      conn.close();
+      return { reason: `daemon at "${o.paths.socket}" did not answer within ${o.helloTimeoutMs} ms`, unresponsive: true, fatal: true };
+    }
+    if (first === null) {
+      conn.close(); // closed on us: it is shutting down
+      return { reason: "daemon closed the connection", unresponsive: false, fatal: false };
+    }
+    const theirs = parseDaemonHello(first.line);
+    if (typeof theirs === "string" || theirs.error) {
+      conn.close();
+      const why = typeof theirs === "string" ? theirs : theirs.error;
+      return { reason: `daemon refused the hello: ${why}`, unresponsive: false, fatal: true };
+    }
+    return { conn, hello: theirs, rest: first.rest };
+  } catch (err) {
+    conn.close();
+    return { reason: `hello failed: ${err instanceof Error ? err.message : err}`, unresponsive: false, fatal: false };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function lockHeldByLiveProcess(runtime: Runtime, lockPath: string): Promise<boolean> {
+  const text = await runtime.fs.readTextFile(lockPath).catch(() => null);
+  if (text === null) return false;
+  const record = parseLockRecord(text);
+  if (record === null) return false;
+  return (await judgeLiveness(runtime, record)) === "alive";
+}
