@@ -94,6 +94,8 @@ export class Upstream {
     child.exited.then(async (status) => {
       // The last stderr line names the cause in crash errors: let it arrive (bounded).
       await Promise.race([stderrDone, new Promise((r) => setTimeout(r, 250))]);
+      // Whatever the server started dies with it: no orphans in its process group.
+      child.killGroup("SIGKILL");
       if (this.#child === child) this.#exited(status);
     });
   }

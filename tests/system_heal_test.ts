@@ -1,0 +1,138 @@
+/**
+ * Issue 5 system tests: a crashed server is restarted behind the hosts' backs, a server's
+ * children die with it, `shoal restart` takes the same path.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { FIXTURES } from "./harness/fixtures.ts";
+import { isAlive, waitFor } from "./harness/cleanup.ts";
+import { startHost } from "./harness/host.ts";
+import { makeWorld } from "./harness/shoal_env.ts";
+import { runShoal } from "./harness/shoal.ts";
+
+const PID_SERVER = ["node", FIXTURES.pidServer];
+
+type Caller = { callTool(n: string, a?: object, o?: object): Promise<{ structured: any; text: string }> };
+const serverPid = async (h: Caller) => (await h.callTool("pid", {})).structured.pid as number;
+
+/** The JSON-RPC error a call failed with (the SDK wraps it in McpError). */
+async function rpcError(call: Promise<unknown>): Promise<{ code: number; message: string }> {
+  try {
+    await call;
+  } catch (err) {
+    return err as { code: number; message: string };
+  }
+  throw new Error("expected the call to fail");
+}
+
+test("server crash: in-flight requests fail with the exit status and stderr; the server comes back", { timeout: 60_000 }, async () => {
+  const world = makeWorld();
+  try {
+    const a = await world.host(PID_SERVER, { name: "a" });
+    const b = await world.host(PID_SERVER, { name: "b" });
+    const before = await serverPid(a);
+    const slow = rpcError(a.callTool("slow", { steps: 100, intervalMs: 100 }, { timeoutMs: 30_000 }));
+    await waitFor(async () => (await world.status()).json?.daemons[0]?.clients.some((c: any) => c.inFlight > 0), {
+      what: "the slow call to be in flight",
+    });
+    const crashed = Date.now();
+    const crash = await rpcError(b.callTool("crash", { code: 3 }, { timeoutMs: 30_000 }));
+    const inflight = await slow;
+    for (const err of [crash, inflight]) {
+      assert.ok(err.code <= -32000 && err.code >= -32019, `code ${err.code}`);
+      assert.match(err.message, /exited with code 3/);
+      assert.match(err.message, /crashing on purpose with code 3/);
+    }
+    const after = await waitFor(async () => {
+      try {
+        return await serverPid(b);
+      } catch {
+        return 0;
+      }
+    }, { timeoutMs: 10_000, what: "the restarted server to answer" });
+    console.log(`server crash → first successful call: ${Date.now() - crashed} ms`);
+    assert.notEqual(after, before);
+    assert.ok(!isAlive(before));
+    assert.equal(await serverPid(a), after, "host a never reconnected and still works");
+    const { json } = await world.status();
+    assert.equal(json.daemons[0].upstreams[0].restarts, 1);
+    assert.deepEqual(json.daemons[0].upstreams[0].lastExit, { code: 3, signal: null });
+  } finally {
+    await world.close();
+  }
+});
+
+test("a server that keeps crashing is reported as a crash loop with its exit code and stderr", { timeout: 60_000 }, async () => {
+  const world = makeWorld();
+  const crasher = ["sh", "-c", "echo 'boom: config missing' >&2; exit 7"];
+  try {
+    const host = startHost({ sdk: "v1", ...world.proxyArgv(crasher), connectTimeoutMs: 30_000 });
+    const failure = await host.then(() => null, (err) => err as Error);
+    assert.ok(failure, "the host's initialize fails instead of hanging");
+    const json = await waitFor(async () => {
+      const { json } = await world.status();
+      return json?.daemons?.[0]?.upstreams?.[0]?.state === "crash-loop" ? json : null;
+    }, { timeoutMs: 20_000, what: "crash-loop state" });
+    const [u] = json.daemons[0].upstreams;
+    assert.deepEqual(u.lastExit, { code: 7, signal: null });
+    assert.equal(u.stderrTail.at(-1), "boom: config missing");
+    assert.ok(u.restarts >= 4);
+    const human = await runShoal(["status", "--state-dir", world.stateDir]);
+    assert.match(human.stdout, /crash-loop/);
+    assert.match(human.stdout, /boom: config missing/);
+  } finally {
+    await world.close();
+  }
+});
+
+test("stopping a server kills its whole process group: no child is left behind", { timeout: 60_000 }, async () => {
+  const world = makeWorld();
+  try {
+    const a = await world.host(PID_SERVER);
+    const server = await serverPid(a);
+    const child = (await a.callTool("spawn_child", {})).structured.pid as number;
+    assert.ok(isAlive(child));
+    const r = await runShoal(["stop", "--all", "--state-dir", world.stateDir]);
+    assert.equal(r.status, 0);
+    await waitFor(() => !isAlive(child) && !isAlive(server), { what: "server and its child to be gone" });
+  } finally {
+    await world.close();
+  }
+});
+
+test("a crashed server's children die with it", { timeout: 60_000 }, async () => {
+  const world = makeWorld();
+  try {
+    const a = await world.host(PID_SERVER);
+    const child = (await a.callTool("spawn_child", {})).structured.pid as number;
+    await rpcError(a.callTool("crash", { code: 1 }));
+    await waitFor(() => !isAlive(child), { what: "the orphaned grandchild to be killed" });
+  } finally {
+    await world.close();
+  }
+});
+
+test("shoal restart restarts the server through the crash path; hosts stay attached", { timeout: 60_000 }, async () => {
+  const world = makeWorld();
+  try {
+    const a = await world.host(PID_SERVER);
+    const before = await serverPid(a);
+    const r = await runShoal(["restart", "pid_server", "--state-dir", world.stateDir]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^restarted the server of pid_server \(key [0-9a-f]{16}\)/);
+    const after = await waitFor(async () => {
+      try {
+        return await serverPid(a);
+      } catch {
+        return 0;
+      }
+    }, { timeoutMs: 10_000, what: "the restarted server" });
+    assert.notEqual(after, before);
+    assert.ok(!isAlive(before));
+    const missing = await runShoal(["restart", "nope", "--state-dir", world.stateDir]);
+    assert.equal(missing.status, 3);
+    assert.match(missing.stderr, /No daemon matches "nope"/);
+  } finally {
+    await world.close();
+  }
+});
