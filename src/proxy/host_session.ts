@@ -1,0 +1,254 @@
+/**
+ * What the proxy must remember about its host to survive the daemon: the handshake,
+ * live subscriptions, the log level, the requests in flight and the server→client
+ * requests the host holds. Pure: lines in, verdicts and lines out, no I/O, no timers.
+ *
+ * The relay calls {@link HostSession.fromHost} for each host line it commits to the
+ * current daemon and {@link HostSession.fromDaemon} for each daemon line; both return
+ * whether to pass the line on. When the daemon goes away, {@link HostSession.onDisconnect}
+ * gives the lines the host gets at once; after reconnecting, {@link HostSession.replay}
+ * gives the lines the new daemon gets before anything else from the host.
+ *
+ * At a disconnect, a request the host sent is failed (JSON-RPC error −32008), except
+ * those where failing is worse than asking again and asking again is harmless: they
+ * are resent with the host's own id, so the host gets its answer from the new daemon
+ * (see {@link RESENT_METHODS}; `initialize` above all: hosts give up on a failed
+ * handshake, and MCP forbids cancelling it). A request is resent at most
+ * `maxResends` times, so a request that kills daemons cannot loop forever. Requests
+ * of a JSON-RPC batch are never resent; they fail together as one array.
+ *
+ * Lines in both directions are classified by a top-level byte scan
+ * (`_peek_message.ts`) that allocates nothing for a typical line; `JSON.parse` runs
+ * only for batches and the rare line whose content matters (`initialize` and replay
+ * answers, subscriptions, log levels, cancellations). Returned lines carry no
+ * trailing newline, like the lines of a `LineSplitter`.
+ */
+import { recoverFields } from "../rpc/id_recovery.ts";
+import type { FramedLine } from "../rpc/line_splitter.ts";
+import type { JsonObject, RequestId } from "../rpc/message.ts";
+import { classifyMessage } from "../rpc/validate.ts";
+import { Handshake } from "./_handshake.ts";
+import { HeldRequests } from "./_held_requests.ts";
+import { HostRecorder, paramsOf, parseCounted, type ScanStats } from "./_host_recorder.ts";
+import { InflightTable } from "./_inflight.ts";
+import { MessagePeek, methodIs, peekMessage } from "./_peek_message.ts";
+import { failInflight, replayAnswered, replayLines, type Swallowed } from "./_recovery.ts";
+
+export { RESENT_METHODS } from "./_recovery.ts";
+
+/** What the relay does with the line it just handed over. */
+export type Verdict = "forward" | "drop";
+
+export interface HostSessionOptions {
+  /** Host request ids tracked at once; more are forwarded but not failed at a disconnect. */
+  maxInflight?: number;
+  /** Bytes of host lines kept for resending (`initialize` is always kept). */
+  maxResendBytes?: number;
+  /** Live subscription URIs remembered for replay. */
+  maxSubscriptions?: number;
+  /** Server→client requests the host holds, remembered to cancel them at a disconnect. */
+  maxHeldRequests?: number;
+  /** Reconnects one request may be resent across before it fails. */
+  maxResends?: number;
+  /** Prefix of the proxy's own request ids; default `shoal-replay-<random>-`. */
+  replayIdPrefix?: string;
+}
+
+/** What to send a new daemon first, and the ids whose answers the host must not see. */
+export interface Replay {
+  lines: Uint8Array[];
+  swallow: Set<RequestId>;
+}
+
+/** Counters for tests and status: lines scanned, lines fully parsed, requests untracked. */
+export type HostSessionStats = ScanStats;
+
+// Returned when there is nothing to take, so the hot path allocates nothing; frozen so
+// a caller that pushes into it fails loudly instead of corrupting the next answer.
+const NONE = Object.freeze([]) as unknown as never[];
+
+export class HostSession {
+  readonly stats: HostSessionStats = { scans: 0, parses: 0, untracked: 0 };
+  readonly #inflight: InflightTable;
+  readonly #handshake: Handshake;
+  readonly #held: HeldRequests;
+  readonly #maxResends: number;
+  readonly #prefix: string;
+  readonly #peek = new MessagePeek();
+  readonly #recorder: HostRecorder;
+  #swallow = new Map<RequestId, Swallowed>();
+  /** Host ids chosen at the last disconnect to be resent by the next replay. */
+  #resend: RequestId[] = [];
+  #nextPrivateId = 1;
+  #hostLines: Uint8Array[] = [];
+  #warnings: string[] = [];
+  #warned = new Set<string>();
+
+  constructor(options: HostSessionOptions = {}) {
+    this.#inflight = new InflightTable(options.maxInflight ?? 100_000, options.maxResendBytes ?? 1024 * 1024);
+    this.#handshake = new Handshake(options.maxSubscriptions ?? 10_000);
+    this.#held = new HeldRequests(options.maxHeldRequests ?? 10_000);
+    this.#maxResends = options.maxResends ?? 2;
+    this.#prefix = options.replayIdPrefix ?? `shoal-replay-${crypto.randomUUID().slice(0, 8)}-`;
+    this.#recorder = new HostRecorder({
+      inflight: this.#inflight,
+      handshake: this.#handshake,
+      held: this.#held,
+      stats: this.stats,
+      warnOnce: (key, message) => this.#warnOnce(key, message),
+    });
+  }
+
+  /** Host requests not yet answered. */
+  get inflightCount(): number {
+    return this.#inflight.size;
+  }
+
+  /** Server→client requests the host has not answered yet. */
+  get heldCount(): number {
+    return this.#held.size;
+  }
+
+  /** URIs the host is subscribed to (legacy era). */
+  get subscriptions(): ReadonlySet<string> {
+    return this.#handshake.live;
+  }
+
+  /** `none` (modern era, or not yet), `pending` (initialize in flight) or `ready`. */
+  get handshake(): "none" | "pending" | "ready" {
+    const init = this.#handshake.init;
+    return init === undefined ? "none" : init.answered ? "ready" : "pending";
+  }
+
+  /** A line the host wrote. `drop` = a late answer to a request of a daemon now gone. */
+  fromHost(line: FramedLine): Verdict {
+    return this.#recorder.record(line) ? "drop" : "forward";
+  }
+
+  /** A line from the daemon. `drop` = the answer to one of the proxy's own requests. */
+  fromDaemon(line: FramedLine): Verdict {
+    if (!(line instanceof Uint8Array)) {
+      if (this.#inflight.size === 0) return "forward";
+      // An id and no method at either end: a response (the daemon reads it the same way).
+      const fields = recoverFields(line.head, line.tail);
+      if (fields.method === undefined && fields.id !== undefined) {
+        this.#settle(fields.id, false, () => undefined);
+      }
+      return "forward";
+    }
+    this.stats.scans++;
+    const peek = peekMessage(line, this.#peek);
+    switch (peek.kind) {
+      case "response":
+        return this.#settle(peek.id!, peek.isError, () => parseCounted(line, this.stats));
+      case "request":
+        this.#hold(peek.id!);
+        return "forward";
+      case "notification":
+        if (this.#held.size > 0 && methodIs(line, peek, "notifications/cancelled")) {
+          this.#serverCancelled(parseCounted(line, this.stats));
+        }
+        return "forward";
+      case "batch":
+      case "unsure":
+        return this.#daemonValue(parseCounted(line, this.stats));
+      default:
+        return "forward";
+    }
+  }
+
+  /** Lines shoal owes the host (after a replay: `list_changed`); take after each `fromDaemon`. */
+  takeHostLines(): Uint8Array[] {
+    if (this.#hostLines.length === 0) return NONE;
+    const lines = this.#hostLines;
+    this.#hostLines = [];
+    return lines;
+  }
+
+  /** One-line diagnostics for the proxy's stderr or log (replay problems, full tables). */
+  takeWarnings(): string[] {
+    if (this.#warnings.length === 0) return NONE;
+    const warnings = this.#warnings;
+    this.#warnings = [];
+    return warnings;
+  }
+
+  /**
+   * The daemon connection is gone. Returns the lines for the host: an error for each
+   * request that will not be resent (one array per batch), then a
+   * `notifications/cancelled` for each server→client request the host holds (the
+   * server that asked is gone; the host can close its prompt).
+   */
+  onDisconnect(reason: string): Uint8Array[] {
+    const { failed, resend } = failInflight(this.#inflight, this.#handshake, reason, this.#maxResends);
+    this.#resend = resend;
+    this.#swallow.clear();
+    this.#hostLines = [];
+    failed.push(...this.#held.disconnect(reason));
+    return failed;
+  }
+
+  /**
+   * Lines for a new daemon, to send before any further host line (see
+   * `replayLines` in `_recovery.ts` for the order), and the private ids among them.
+   */
+  replay(): Replay {
+    this.#swallow.clear();
+    const resend = this.#resend.filter((id) => this.#inflight.get(id)?.line !== undefined);
+    this.#resend = [];
+    const lines = replayLines(this.#handshake, this.#inflight, resend, (swallowed) => this.#privateId(swallowed));
+    return { lines, swallow: new Set(this.#swallow.keys()) };
+  }
+
+  #settle(id: RequestId, isError: boolean, value: () => unknown): Verdict {
+    const swallowed = this.#swallow.get(id);
+    if (swallowed !== undefined) {
+      this.#swallow.delete(id);
+      const { hostLines, warning } = replayAnswered(this.#handshake, swallowed, isError, value);
+      this.#hostLines.push(...hostLines);
+      if (warning !== undefined) this.#warnings.push(warning);
+      return "drop";
+    }
+    const entry = this.#inflight.take(id);
+    if (entry?.kind === "initialize") this.#handshake.onInitializeAnswer(value());
+    else if (entry?.kind === "subscribe" && isError) this.#handshake.unsubscribe(entry.uri!);
+    return "forward";
+  }
+
+  #daemonValue(value: unknown): Verdict {
+    if (!Array.isArray(value)) return this.#daemonMessage(value);
+    for (const element of value) this.#daemonMessage(element);
+    return "forward";
+  }
+
+  #daemonMessage(value: unknown): Verdict {
+    const kind = classifyMessage(value);
+    if (typeof kind !== "string") return "forward";
+    const message = value as JsonObject;
+    if (kind === "response") return this.#settle(message.id as RequestId, message.error !== undefined, () => message);
+    if (kind === "request") this.#hold(message.id as RequestId);
+    else if (message.method === "notifications/cancelled") this.#serverCancelled(message);
+    return "forward";
+  }
+
+  #hold(id: RequestId): void {
+    if (!this.#held.hold(id)) this.#warnOnce("held", "Too many server requests held by the host to track");
+  }
+
+  #serverCancelled(message: unknown): void {
+    const requestId = paramsOf(message)?.requestId;
+    if (typeof requestId === "string" || typeof requestId === "number") this.#held.withdraw(requestId);
+  }
+
+  #privateId(swallowed: Swallowed): string {
+    const id = `${this.#prefix}${this.#nextPrivateId++}`;
+    this.#swallow.set(id, swallowed);
+    return id;
+  }
+
+  #warnOnce(key: string, message: string): void {
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    this.#warnings.push(message);
+  }
+}
