@@ -46,20 +46,26 @@ test("the original id comes back with its exact type and value", { timeout: 5000
 test("upstream ids form one monotonic space across hosts", { timeout: 5000 }, () => {
   const h = ready(1, 2, 3);
   const seen: number[] = [];
-  for (let i = 0; i < 30; i++) seen.push(forwarded(h, 1 + (i % 3), request(Math.floor(i / 3), "ping")).id);
+  for (let i = 0; i < 30; i++) {
+    seen.push(forwarded(h, 1 + (i % 3), request(Math.floor(i / 3), "ping")).id);
+  }
   for (let i = 1; i < seen.length; i++) assert.ok(seen[i] > seen[i - 1]);
   for (const id of seen) h.server(result(id));
   const again = forwarded(h, 1, request(0, "ping"));
   assert.ok(again.id > seen[seen.length - 1], "ids are never reused");
 });
 
-test("a host reusing an id still in flight gets -32600; the first request is unharmed", { timeout: 5000 }, () => {
+test("a host reusing an id still in flight gets -32600; the first request is unharmed", {
+  timeout: 5000,
+}, () => {
   const h = ready(1);
   const first = forwarded(h, 1, request(7, "tools/call", { name: "slow" }));
   const dup = h.send(1, request(7, "tools/call", { name: "again" }));
   assert.deepEqual(toUpstream(dup), []);
   assert.equal(toClient(dup, 1)[0].error.code, -32600);
-  assert.deepEqual(toClient(h.server(result(first.id, { ok: true })), 1), [result(7, { ok: true })]);
+  assert.deepEqual(toClient(h.server(result(first.id, { ok: true })), 1), [
+    result(7, { ok: true }),
+  ]);
 });
 
 test("responses with unknown or foreign ids are dropped", { timeout: 5000 }, () => {
@@ -74,27 +80,41 @@ test("responses with unknown or foreign ids are dropped", { timeout: 5000 }, () 
   assert.deepEqual(recipients(h.server(result(sent.id))), [], "a second answer is dropped");
 });
 
-test("progress tokens are rewritten per request and restored for the owner only", { timeout: 5000 }, () => {
-  const h = ready(1, 2);
-  const a = forwarded(h, 1, request(1, "tools/call", { name: "a", _meta: { progressToken: 1 } }));
-  const b = forwarded(h, 2, request(1, "tools/call", { name: "b", _meta: { progressToken: 1 } }));
-  const c = forwarded(h, 2, request("s", "tools/call", { name: "c", _meta: { progressToken: "tok" } }));
-  const tokens = [a, b, c].map((m) => m.params._meta.progressToken);
-  assert.equal(new Set(tokens).size, 3, "upstream tokens are unique");
-  const progress = (token: unknown, n: number) =>
-    h.server(notification("notifications/progress", { progressToken: token, progress: n, total: 10 }));
-  assert.deepEqual(toClient(progress(tokens[1], 1), 2), [
-    notification("notifications/progress", { progressToken: 1, progress: 1, total: 10 }),
-  ]);
-  const toA = progress(tokens[0], 2);
-  assert.deepEqual(recipients(toA), [1]);
-  assert.strictEqual(toClient(toA, 1)[0].params.progressToken, 1);
-  const toC = progress(tokens[2], 3);
-  assert.strictEqual(toClient(toC, 2)[0].params.progressToken, "tok");
-  h.server(result(a.id));
-  assert.deepEqual(recipients(progress(tokens[0], 4)), [], "progress after completion is dropped");
-  assert.deepEqual(recipients(progress(999, 1)), [], "unknown tokens are dropped");
-});
+test(
+  "progress tokens are rewritten per request and restored for the owner only",
+  { timeout: 5000 },
+  () => {
+    const h = ready(1, 2);
+    const a = forwarded(h, 1, request(1, "tools/call", { name: "a", _meta: { progressToken: 1 } }));
+    const b = forwarded(h, 2, request(1, "tools/call", { name: "b", _meta: { progressToken: 1 } }));
+    const c = forwarded(
+      h,
+      2,
+      request("s", "tools/call", { name: "c", _meta: { progressToken: "tok" } }),
+    );
+    const tokens = [a, b, c].map((m) => m.params._meta.progressToken);
+    assert.equal(new Set(tokens).size, 3, "upstream tokens are unique");
+    const progress = (token: unknown, n: number) =>
+      h.server(
+        notification("notifications/progress", { progressToken: token, progress: n, total: 10 }),
+      );
+    assert.deepEqual(toClient(progress(tokens[1], 1), 2), [
+      notification("notifications/progress", { progressToken: 1, progress: 1, total: 10 }),
+    ]);
+    const toA = progress(tokens[0], 2);
+    assert.deepEqual(recipients(toA), [1]);
+    assert.strictEqual(toClient(toA, 1)[0].params.progressToken, 1);
+    const toC = progress(tokens[2], 3);
+    assert.strictEqual(toClient(toC, 2)[0].params.progressToken, "tok");
+    h.server(result(a.id));
+    assert.deepEqual(
+      recipients(progress(tokens[0], 4)),
+      [],
+      "progress after completion is dropped",
+    );
+    assert.deepEqual(recipients(progress(999, 1)), [], "unknown tokens are dropped");
+  },
+);
 
 test("_meta keys other than progressToken pass through untouched", { timeout: 5000 }, () => {
   const h = ready(1);
@@ -104,7 +124,11 @@ test("_meta keys other than progressToken pass through untouched", { timeout: 50
     "io.modelcontextprotocol/related-task": { taskId: "t" },
     "dev.example/custom": [1, { deep: true }],
   };
-  const sent = forwarded(h, 1, request(3, "tools/call", { name: "x", arguments: { id: 3 }, _meta: meta }));
+  const sent = forwarded(
+    h,
+    1,
+    request(3, "tools/call", { name: "x", arguments: { id: 3 }, _meta: meta }),
+  );
   const { progressToken, ...rest } = sent.params._meta;
   assert.equal(typeof progressToken, "number");
   assert.deepEqual(rest, {
@@ -113,7 +137,10 @@ test("_meta keys other than progressToken pass through untouched", { timeout: 50
     "dev.example/custom": [1, { deep: true }],
   });
   assert.deepEqual(sent.params.arguments, { id: 3 });
-  const reply = toClient(h.server(result(sent.id, { _meta: { "io.modelcontextprotocol/serverInfo": { name: "s" } } })), 1);
+  const reply = toClient(
+    h.server(result(sent.id, { _meta: { "io.modelcontextprotocol/serverInfo": { name: "s" } } })),
+    1,
+  );
   assert.deepEqual(reply[0].result._meta, { "io.modelcontextprotocol/serverInfo": { name: "s" } });
 });
 

@@ -13,11 +13,21 @@ import {
 } from "./_mcp_harness.ts";
 
 const init = (id: number | string, version = "2025-11-25", name = "host") =>
-  request(id, "initialize", { protocolVersion: version, capabilities: {}, clientInfo: { name, version: "1" } });
+  request(id, "initialize", {
+    protocolVersion: version,
+    capabilities: {},
+    clientInfo: { name, version: "1" },
+  });
 const initResult = (id: number, version = "2025-11-25") =>
-  result(id, { protocolVersion: version, capabilities: SERVER_CAPABILITIES, serverInfo: { name: "s", version: "1" } });
+  result(id, {
+    protocolVersion: version,
+    capabilities: SERVER_CAPABILITIES,
+    serverInfo: { name: "s", version: "1" },
+  });
 
-test("initialize is single-flight: one upstream, every host answered with its own id", { timeout: 5000 }, () => {
+test("initialize is single-flight: one upstream, every host answered with its own id", {
+  timeout: 5000,
+}, () => {
   const h = new Harness();
   h.add(1, 2, 3);
   const first = toUpstream(h.send(1, init(0)));
@@ -30,10 +40,16 @@ test("initialize is single-flight: one upstream, every host answered with its ow
   assert.deepEqual(toClient(outputs, 1)[0].result, toClient(outputs, 2)[0].result);
   const cached = h.send(3, init(77));
   assert.deepEqual(toUpstream(cached), [], "later hosts are answered from the cache");
-  assert.deepEqual(toClient(cached, 3), [{ jsonrpc: "2.0", id: 77, result: toClient(outputs, 1)[0].result }]);
+  assert.deepEqual(toClient(cached, 3), [{
+    jsonrpc: "2.0",
+    id: 77,
+    result: toClient(outputs, 1)[0].result,
+  }]);
 });
 
-test("exactly one notifications/initialized reaches the server, whatever hosts send", { timeout: 5000 }, () => {
+test("exactly one notifications/initialized reaches the server, whatever hosts send", {
+  timeout: 5000,
+}, () => {
   const h = new Harness();
   for (let client = 1; client <= 5; client++) {
     h.add(client);
@@ -61,7 +77,11 @@ test("initialize without a protocolVersion is refused with -32602", { timeout: 5
   const out = h.send(1, request(1, "initialize", { capabilities: {} }));
   assert.equal(toClient(out, 1)[0].error.code, -32602);
   assert.deepEqual(toUpstream(out), []);
-  assert.equal(h.initialize(1, { id: 2 }).response.result.protocolVersion, "2025-11-25", "may retry");
+  assert.equal(
+    h.initialize(1, { id: 2 }).response.result.protocolVersion,
+    "2025-11-25",
+    "may retry",
+  );
 });
 
 test("requests before initialize get -32600, ping is answered locally", { timeout: 5000 }, () => {
@@ -76,29 +96,51 @@ test("requests before initialize get -32600, ping is answered locally", { timeou
   assert.deepEqual(toUpstream(h.send(1, notification("notifications/roots/list_changed"))), []);
 });
 
-test("requests pipelined behind initialize wait for its answer, in order", { timeout: 5000 }, () => {
-  const h = new Harness();
-  h.add(1);
-  const [up] = toUpstream(h.send(1, init(0)));
-  assert.deepEqual(toUpstream(h.send(1, notification("notifications/initialized"))), []);
-  assert.deepEqual(toUpstream(h.send(1, request(1, "tools/list"))), []);
-  assert.deepEqual(toUpstream(h.send(1, request(2, "prompts/list"))), []);
-  const outputs = h.server(initResult(up.id));
-  const upstream = toUpstream(outputs);
-  assert.deepEqual(upstream.map((m) => m.method), ["notifications/initialized", "tools/list", "prompts/list"]);
-  assert.strictEqual(toClient(outputs, 1)[0].id, 0, "the initialize answer comes first");
-});
+test(
+  "requests pipelined behind initialize wait for its answer, in order",
+  { timeout: 5000 },
+  () => {
+    const h = new Harness();
+    h.add(1);
+    const [up] = toUpstream(h.send(1, init(0)));
+    assert.deepEqual(toUpstream(h.send(1, notification("notifications/initialized"))), []);
+    assert.deepEqual(toUpstream(h.send(1, request(1, "tools/list"))), []);
+    assert.deepEqual(toUpstream(h.send(1, request(2, "prompts/list"))), []);
+    const outputs = h.server(initResult(up.id));
+    const upstream = toUpstream(outputs);
+    assert.deepEqual(upstream.map((m) => m.method), [
+      "notifications/initialized",
+      "tools/list",
+      "prompts/list",
+    ]);
+    assert.strictEqual(toClient(outputs, 1)[0].id, 0, "the initialize answer comes first");
+  },
+);
 
-test("a failed initialize answers every waiter with its own id; a retry goes upstream again", { timeout: 5000 }, () => {
+test("a failed initialize answers every waiter with its own id; a retry goes upstream again", {
+  timeout: 5000,
+}, () => {
   const h = new Harness();
   h.add(1, 2);
   const [up] = toUpstream(h.send(1, init(0)));
   h.send(2, init(9));
   h.send(2, request(10, "tools/list")); // pipelined behind the failing initialize
-  const failed = h.server({ jsonrpc: "2.0", id: up.id, error: { code: -32602, message: "Unsupported" } });
-  assert.deepEqual(toClient(failed, 1), [{ jsonrpc: "2.0", id: 0, error: { code: -32602, message: "Unsupported" } }]);
+  const failed = h.server({
+    jsonrpc: "2.0",
+    id: up.id,
+    error: { code: -32602, message: "Unsupported" },
+  });
+  assert.deepEqual(toClient(failed, 1), [{
+    jsonrpc: "2.0",
+    id: 0,
+    error: { code: -32602, message: "Unsupported" },
+  }]);
   const two = toClient(failed, 2);
-  assert.deepEqual(two[0], { jsonrpc: "2.0", id: 9, error: { code: -32602, message: "Unsupported" } });
+  assert.deepEqual(two[0], {
+    jsonrpc: "2.0",
+    id: 9,
+    error: { code: -32602, message: "Unsupported" },
+  });
   assert.equal(two[1].id, 10);
   assert.equal(two[1].error.code, -32600, "the pipelined request needs a new initialize");
   assert.deepEqual(toUpstream(failed), [], "no initialized after a failure");
@@ -107,7 +149,9 @@ test("a failed initialize answers every waiter with its own id; a retry goes ups
   assert.equal(toUpstream(h.all).filter((m) => m.method === "initialize").length, 2);
 });
 
-test("an upstream notification arriving before the initialize response reaches the host", { timeout: 5000 }, () => {
+test("an upstream notification arriving before the initialize response reaches the host", {
+  timeout: 5000,
+}, () => {
   const h = new Harness();
   h.add(1, 2);
   const [up] = toUpstream(h.send(1, init(0)));
@@ -121,7 +165,9 @@ test("an upstream notification arriving before the initialize response reaches t
   assert.deepEqual(recipients(h.server(log)), [1], "host 2 never initialized: nothing for it");
 });
 
-test("the first host leaving mid-handshake does not cancel initialize; the cache still fills", { timeout: 5000 }, () => {
+test("the first host leaving mid-handshake does not cancel initialize; the cache still fills", {
+  timeout: 5000,
+}, () => {
   const h = new Harness();
   h.add(1, 2);
   const [up] = toUpstream(h.send(1, init(0)));
@@ -132,7 +178,9 @@ test("the first host leaving mid-handshake does not cancel initialize; the cache
   assert.deepEqual(toUpstream(h.send(2, init(4))), []);
 });
 
-test("version policy: same request or negotiated version shares, others get their own lane", { timeout: 5000 }, () => {
+test("version policy: same request or negotiated version shares, others get their own lane", {
+  timeout: 5000,
+}, () => {
   const h = new Harness();
   h.add(1, 2, 3, 4, 5);
   // Host 1 asks a version the server does not speak; it negotiates 2025-06-18.
@@ -157,20 +205,27 @@ test("version policy: same request or negotiated version shares, others get thei
   assert.deepEqual(toClient(h.server(result(toD.id), "legacy:2025-03-26"), 4), [result(1)]);
 });
 
-test("upstreamClientInfo replaces the host's clientInfo upstream, nothing else", { timeout: 5000 }, () => {
-  const h = new Harness({ upstreamClientInfo: { name: "shoal", version: "0.1.0" } });
-  h.add(1);
-  const [up] = toUpstream(h.send(1, request(0, "initialize", {
-    protocolVersion: "2025-06-18",
-    capabilities: { roots: { listChanged: true } },
-    clientInfo: { name: "claude-code", version: "2" },
-  })));
-  assert.deepEqual(up.params, {
-    protocolVersion: "2025-06-18",
-    capabilities: { roots: { listChanged: true } },
-    clientInfo: { name: "shoal", version: "0.1.0" },
-  });
-});
+test(
+  "upstreamClientInfo replaces the host's clientInfo upstream, nothing else",
+  { timeout: 5000 },
+  () => {
+    const h = new Harness({ upstreamClientInfo: { name: "shoal", version: "0.1.0" } });
+    h.add(1);
+    const [up] = toUpstream(h.send(
+      1,
+      request(0, "initialize", {
+        protocolVersion: "2025-06-18",
+        capabilities: { roots: { listChanged: true } },
+        clientInfo: { name: "claude-code", version: "2" },
+      }),
+    ));
+    assert.deepEqual(up.params, {
+      protocolVersion: "2025-06-18",
+      capabilities: { roots: { listChanged: true } },
+      clientInfo: { name: "shoal", version: "0.1.0" },
+    });
+  },
+);
 
 test("snapshot shows each host's name, era and negotiated version", { timeout: 5000 }, () => {
   const h = new Harness();

@@ -18,7 +18,8 @@ function ready(...clients: number[]): Harness {
   return h;
 }
 
-const log = (level: string) => notification("notifications/message", { level, logger: "t", data: level });
+const log = (level: string) =>
+  notification("notifications/message", { level, logger: "t", data: level });
 const setLevel = (id: number, level: string) => request(id, "logging/setLevel", { level });
 
 test("hosts that never set a level get every message (server default)", { timeout: 5000 }, () => {
@@ -28,20 +29,30 @@ test("hosts that never set a level get every message (server default)", { timeou
   }
 });
 
-test("the server gets the most verbose level needed; each host is filtered to its own", { timeout: 5000 }, () => {
+test("the server gets the most verbose level needed; each host is filtered to its own", {
+  timeout: 5000,
+}, () => {
   const h = ready(1, 2, 3);
   // Host 3 never sets a level and must keep getting everything: upstream goes to debug.
   const first = h.send(1, setLevel(1, "error"));
   const [up] = toUpstream(first);
   assert.deepEqual(up.params, { level: "debug" });
-  assert.deepEqual(toClient(h.server(result(up.id)), 1), [result(1)], "the host sees the server's answer");
+  assert.deepEqual(
+    toClient(h.server(result(up.id)), 1),
+    [result(1)],
+    "the host sees the server's answer",
+  );
   const second = h.send(2, setLevel(1, "warning"));
   assert.deepEqual(toUpstream(second), [], "no upstream change needed");
   assert.deepEqual(toClient(second, 2), [result(1)]);
   assert.deepEqual(recipients(h.server(log("info"))), [3]);
   assert.deepEqual(recipients(h.server(log("warning"))), [2, 3]);
   assert.deepEqual(recipients(h.server(log("critical"))), [1, 2, 3]);
-  assert.deepEqual(h.router.snapshot().clients.map((c) => c.logLevel), ["error", "warning", undefined]);
+  assert.deepEqual(h.router.snapshot().clients.map((c) => c.logLevel), [
+    "error",
+    "warning",
+    undefined,
+  ]);
 });
 
 test("upstream follows the hosts that remain", { timeout: 5000 }, () => {
@@ -69,14 +80,22 @@ test("a single host's level goes upstream as is", { timeout: 5000 }, () => {
   assert.deepEqual(recipients(h.server(log("notice"))), [1]);
 });
 
-test("setLevel is forwarded untouched when the server has no logging or the level is unknown", { timeout: 5000 }, () => {
+test("setLevel is forwarded untouched when the server has no logging or the level is unknown", {
+  timeout: 5000,
+}, () => {
   const h = new Harness();
   h.add(1);
   const { logging: _, ...noLogging } = SERVER_CAPABILITIES;
   h.initialize(1, { serverCapabilities: noLogging });
   const [up] = toUpstream(h.send(1, setLevel(1, "error")));
   assert.deepEqual(up.params, { level: "error" });
-  assert.equal(toClient(h.server({ jsonrpc: "2.0", id: up.id, error: { code: -32601, message: "Method not found" } }), 1)[0].error.code, -32601);
+  assert.equal(
+    toClient(
+      h.server({ jsonrpc: "2.0", id: up.id, error: { code: -32601, message: "Method not found" } }),
+      1,
+    )[0].error.code,
+    -32601,
+  );
   const g = ready(2);
   const [odd] = toUpstream(g.send(2, setLevel(1, "loud")));
   assert.deepEqual(odd.params, { level: "loud" });

@@ -30,7 +30,9 @@ function assertRefcounts(h: Harness): void {
   assert.equal(byClients, byUris);
 }
 
-test("first subscriber subscribes upstream once; later ones are answered locally", { timeout: 5000 }, () => {
+test("first subscriber subscribes upstream once; later ones are answered locally", {
+  timeout: 5000,
+}, () => {
   const h = ready(1, 2, 3);
   const first = h.send(1, subscribe(10));
   const [up] = toUpstream(first);
@@ -45,47 +47,67 @@ test("first subscriber subscribes upstream once; later ones are answered locally
   assertRefcounts(h);
 });
 
-test("A and B subscribe, A unsubscribes: B still gets updates, A none; B leaving unsubscribes upstream", { timeout: 5000 }, () => {
-  const h = ready(1, 2);
-  const [up] = toUpstream(h.send(1, subscribe(1)));
-  h.server(result(up.id));
-  h.send(2, subscribe(1));
-  const unsub = h.send(1, unsubscribe(2));
-  assert.deepEqual(toUpstream(unsub), [], "B still needs it");
-  assert.deepEqual(toClient(unsub, 1), [result(2)]);
-  assert.deepEqual(recipients(h.server(updated())), [2]);
-  const last = h.send(2, unsubscribe(2));
-  const [down] = toUpstream(last);
-  assert.equal(down.method, "resources/unsubscribe");
-  assert.deepEqual(down.params, { uri: URI });
-  assert.deepEqual(recipients(h.server(updated())), []);
-  h.server(result(down.id));
-  assert.deepEqual(h.router.snapshot().lanes[0].subscriptions, []);
-  assertRefcounts(h);
-});
+test(
+  "A and B subscribe, A unsubscribes: B still gets updates, A none; B leaving unsubscribes upstream",
+  { timeout: 5000 },
+  () => {
+    const h = ready(1, 2);
+    const [up] = toUpstream(h.send(1, subscribe(1)));
+    h.server(result(up.id));
+    h.send(2, subscribe(1));
+    const unsub = h.send(1, unsubscribe(2));
+    assert.deepEqual(toUpstream(unsub), [], "B still needs it");
+    assert.deepEqual(toClient(unsub, 1), [result(2)]);
+    assert.deepEqual(recipients(h.server(updated())), [2]);
+    const last = h.send(2, unsubscribe(2));
+    const [down] = toUpstream(last);
+    assert.equal(down.method, "resources/unsubscribe");
+    assert.deepEqual(down.params, { uri: URI });
+    assert.deepEqual(recipients(h.server(updated())), []);
+    h.server(result(down.id));
+    assert.deepEqual(h.router.snapshot().lanes[0].subscriptions, []);
+    assertRefcounts(h);
+  },
+);
 
-test("concurrent subscribes share one upstream subscribe (single flight)", { timeout: 5000 }, () => {
-  const h = ready(1, 2);
-  const [up] = toUpstream(h.send(1, subscribe(1)));
-  assert.deepEqual(toUpstream(h.send(2, subscribe(7))), []);
-  const answered = h.server(result(up.id));
-  assert.deepEqual(toClient(answered, 1), [result(1)]);
-  assert.deepEqual(toClient(answered, 2), [result(7)]);
-  assert.deepEqual(h.router.snapshot().lanes[0].subscriptions, [{ uri: URI, subscribers: 2, upstream: "active" }]);
-});
+test(
+  "concurrent subscribes share one upstream subscribe (single flight)",
+  { timeout: 5000 },
+  () => {
+    const h = ready(1, 2);
+    const [up] = toUpstream(h.send(1, subscribe(1)));
+    assert.deepEqual(toUpstream(h.send(2, subscribe(7))), []);
+    const answered = h.server(result(up.id));
+    assert.deepEqual(toClient(answered, 1), [result(1)]);
+    assert.deepEqual(toClient(answered, 2), [result(7)]);
+    assert.deepEqual(h.router.snapshot().lanes[0].subscriptions, [{
+      uri: URI,
+      subscribers: 2,
+      upstream: "active",
+    }]);
+  },
+);
 
-test("an upstream subscribe error reaches every waiter; a retry subscribes again", { timeout: 5000 }, () => {
+test("an upstream subscribe error reaches every waiter; a retry subscribes again", {
+  timeout: 5000,
+}, () => {
   const h = ready(1, 2);
   const [up] = toUpstream(h.send(1, subscribe(1)));
   h.send(2, subscribe(2));
-  const failed = h.server({ jsonrpc: "2.0", id: up.id, error: { code: -32602, message: "Resource not found" } });
+  const failed = h.server({
+    jsonrpc: "2.0",
+    id: up.id,
+    error: { code: -32602, message: "Resource not found" },
+  });
   assert.equal(toClient(failed, 1)[0].error.code, -32602);
   assert.strictEqual(toClient(failed, 2)[0].id, 2);
   assert.deepEqual(h.router.snapshot().lanes[0].subscriptions, []);
   assert.equal(toUpstream(h.send(1, subscribe(3))).length, 1);
 });
 
-test("a host disconnecting releases its subscriptions (last one unsubscribes upstream)", { timeout: 5000 }, () => {
+test("a host disconnecting releases its subscriptions (last one unsubscribes upstream)", {
+  timeout: 5000,
+}, () => {
   const h = ready(1, 2);
   const [up] = toUpstream(h.send(1, subscribe(1)));
   h.server(result(up.id));
@@ -97,7 +119,9 @@ test("a host disconnecting releases its subscriptions (last one unsubscribes ups
   assertRefcounts(h);
 });
 
-test("a host leaving while the shared subscribe is pending: unsubscribed once answered", { timeout: 5000 }, () => {
+test("a host leaving while the shared subscribe is pending: unsubscribed once answered", {
+  timeout: 5000,
+}, () => {
   const h = ready(1);
   const [up] = toUpstream(h.send(1, subscribe(1)));
   h.remove(1);
@@ -106,15 +130,19 @@ test("a host leaving while the shared subscribe is pending: unsubscribed once an
   assert.deepEqual(recipients(after), []);
 });
 
-test("unsubscribing while one's own subscribe is pending answers both, in order", { timeout: 5000 }, () => {
-  const h = ready(1);
-  const [up] = toUpstream(h.send(1, subscribe(1)));
-  const out = h.send(1, unsubscribe(2));
-  assert.deepEqual(toClient(out, 1), [result(1), result(2)]);
-  const after = h.server(result(up.id));
-  assert.deepEqual(recipients(after), []);
-  assert.deepEqual(toUpstream(after).map((m) => m.method), ["resources/unsubscribe"]);
-});
+test(
+  "unsubscribing while one's own subscribe is pending answers both, in order",
+  { timeout: 5000 },
+  () => {
+    const h = ready(1);
+    const [up] = toUpstream(h.send(1, subscribe(1)));
+    const out = h.send(1, unsubscribe(2));
+    assert.deepEqual(toClient(out, 1), [result(1), result(2)]);
+    const after = h.server(result(up.id));
+    assert.deepEqual(recipients(after), []);
+    assert.deepEqual(toUpstream(after).map((m) => m.method), ["resources/unsubscribe"]);
+  },
+);
 
 test("duplicate subscribe and unknown unsubscribe are answered locally", { timeout: 5000 }, () => {
   const h = ready(1);
@@ -130,10 +158,20 @@ test("duplicate subscribe and unknown unsubscribe are answered locally", { timeo
   assertRefcounts(h);
 });
 
-test("a subscribe without a string uri is forwarded for the server to judge", { timeout: 5000 }, () => {
-  const h = ready(1);
-  const [up] = toUpstream(h.send(1, request(1, "resources/subscribe", {})));
-  assert.equal(up.method, "resources/subscribe");
-  assert.notEqual(up.id, 1);
-  assert.equal(toClient(h.server({ jsonrpc: "2.0", id: up.id, error: { code: -32602, message: "uri" } }), 1)[0].id, 1);
-});
+test(
+  "a subscribe without a string uri is forwarded for the server to judge",
+  { timeout: 5000 },
+  () => {
+    const h = ready(1);
+    const [up] = toUpstream(h.send(1, request(1, "resources/subscribe", {})));
+    assert.equal(up.method, "resources/subscribe");
+    assert.notEqual(up.id, 1);
+    assert.equal(
+      toClient(
+        h.server({ jsonrpc: "2.0", id: up.id, error: { code: -32602, message: "uri" } }),
+        1,
+      )[0].id,
+      1,
+    );
+  },
+);

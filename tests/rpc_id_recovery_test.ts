@@ -13,7 +13,8 @@ test("recovers a response id from the head", { timeout: 5000 }, () => {
 });
 
 test("recovers an SDK-ordered request id from the tail", { timeout: 5000 }, () => {
-  const text = `{"method":"tools/call","params":{"arguments":{"id":999,"blob":"${big}"}},"jsonrpc":"2.0","id":"req-7"}`;
+  const text =
+    `{"method":"tools/call","params":{"arguments":{"id":999,"blob":"${big}"}},"jsonrpc":"2.0","id":"req-7"}`;
   const fields = recoverFields(text.slice(0, 60), text.slice(-40));
   assert.equal(fields.method, "tools/call");
   assert.equal(fields.id, "req-7");
@@ -30,7 +31,8 @@ test("nested ids are never taken for the top-level id", { timeout: 5000 }, () =>
 });
 
 test("escaped quotes and spaces do not confuse the scanners", { timeout: 5000 }, () => {
-  const text = `{ "method" : "a\\"b" , "params" : { "s" : "q\\\\\\"}" , "t": [1, {"id": 2}] } , "id" : -12 }`;
+  const text =
+    `{ "method" : "a\\"b" , "params" : { "s" : "q\\\\\\"}" , "t": [1, {"id": 2}] } , "id" : -12 }`;
   const fields = recoverFields(text, text);
   assert.equal(fields.method, 'a"b');
   assert.equal(fields.id, -12);
@@ -38,9 +40,13 @@ test("escaped quotes and spaces do not confuse the scanners", { timeout: 5000 },
 
 test("stops quietly on truncation and non-objects", { timeout: 5000 }, () => {
   assert.deepEqual(recoverFields('{"id'), { id: undefined, method: undefined, isResponse: false });
-  assert.deepEqual(recoverFields('[{"id":1}]', '[{"id":1}]'), { id: undefined, method: undefined, isResponse: false });
+  assert.deepEqual(recoverFields('[{"id":1}]', '[{"id":1}]'), {
+    id: undefined,
+    method: undefined,
+    isResponse: false,
+  });
   assert.equal(recoverFields("", 'xyz","id":3}').id, 3);
-  assert.equal(recoverFields("", '3}').id, undefined);
+  assert.equal(recoverFields("", "3}").id, undefined);
   assert.equal(recoverFields("", '"id":null}').id, undefined);
   assert.equal(recoverFields('{"id":true,').id, undefined);
   assert.equal(recoverFields(new TextEncoder().encode('{"id":"é')).id, undefined);

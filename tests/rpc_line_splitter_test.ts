@@ -27,7 +27,7 @@ test("a partial line survives reuse of the caller's chunk buffer", { timeout: 50
   const buffer = bytes('{"first"');
   assert.deepEqual(splitter.push(buffer), []);
   buffer.fill(0x41); // the reader reuses its buffer
-  assert.deepEqual(texts(splitter.push(bytes(':1}\n'))), ['{"first":1}']);
+  assert.deepEqual(texts(splitter.push(bytes(":1}\n"))), ['{"first":1}']);
 });
 
 test("strips \\r\\n and skips empty and blank lines, counting them", { timeout: 5000 }, () => {
@@ -61,23 +61,27 @@ test("exact limit across chunks with \\r\\n still passes", { timeout: 5000 }, ()
   assert.deepEqual(texts(splitter.push(bytes("\n"))), ["0123456789"]);
 });
 
-test("oversized line across chunks keeps only head and tail, then resumes", { timeout: 5000 }, () => {
-  const splitter = new LineSplitter({ maxMessageBytes: 64, headBytes: 8, tailBytes: 6 });
-  const big = "H".repeat(8) + "x".repeat(1000) + "TAIL!!";
-  const lines: FramedLine[] = [];
-  for (let i = 0; i < big.length; i += 7) {
-    lines.push(...splitter.push(bytes(big.slice(i, i + 7))));
-    assert.ok(splitter.bufferedBytes <= 64 + 1 + 8 + 6, `buffered ${splitter.bufferedBytes}`);
-  }
-  lines.push(...splitter.push(bytes('\r\n{"ok":1}\n')));
-  assert.equal(lines.length, 2);
-  const over = lines[0] as OversizedLine;
-  assert.equal(over.kind, "oversized");
-  assert.equal(decoder.decode(over.head), "HHHHHHHH");
-  assert.equal(decoder.decode(over.tail), "TAIL!!");
-  assert.equal(over.totalBytes, big.length);
-  assert.equal(decoder.decode(lines[1] as Uint8Array), '{"ok":1}');
-});
+test(
+  "oversized line across chunks keeps only head and tail, then resumes",
+  { timeout: 5000 },
+  () => {
+    const splitter = new LineSplitter({ maxMessageBytes: 64, headBytes: 8, tailBytes: 6 });
+    const big = "H".repeat(8) + "x".repeat(1000) + "TAIL!!";
+    const lines: FramedLine[] = [];
+    for (let i = 0; i < big.length; i += 7) {
+      lines.push(...splitter.push(bytes(big.slice(i, i + 7))));
+      assert.ok(splitter.bufferedBytes <= 64 + 1 + 8 + 6, `buffered ${splitter.bufferedBytes}`);
+    }
+    lines.push(...splitter.push(bytes('\r\n{"ok":1}\n')));
+    assert.equal(lines.length, 2);
+    const over = lines[0] as OversizedLine;
+    assert.equal(over.kind, "oversized");
+    assert.equal(decoder.decode(over.head), "HHHHHHHH");
+    assert.equal(decoder.decode(over.tail), "TAIL!!");
+    assert.equal(over.totalBytes, big.length);
+    assert.equal(decoder.decode(lines[1] as Uint8Array), '{"ok":1}');
+  },
+);
 
 test("a huge line in big chunks never buffers more than the limit", { timeout: 10000 }, () => {
   const limit = 1024 * 1024;

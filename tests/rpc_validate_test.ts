@@ -11,7 +11,10 @@ test("valid messages are classified by shape", { timeout: 5000 }, () => {
   assert.equal(classifyMessage({ jsonrpc: "2.0", id: 0, method: "m", params: [1] }), "request");
   assert.equal(classifyMessage({ jsonrpc: "2.0", method: "m" }), "notification");
   assert.equal(classifyMessage({ jsonrpc: "2.0", id: 1, result: {} }), "response");
-  assert.equal(classifyMessage({ jsonrpc: "2.0", id: "x", error: { code: -1, message: "no" } }), "response");
+  assert.equal(
+    classifyMessage({ jsonrpc: "2.0", id: "x", error: { code: -1, message: "no" } }),
+    "response",
+  );
   assert.equal(classifyMessage({ jsonrpc: "2.0", id: 1, result: null }), "response");
 });
 
@@ -22,7 +25,13 @@ const invalid = (value: unknown) => {
 };
 
 test("non-objects and missing jsonrpc are invalid, answerable", { timeout: 5000 }, () => {
-  for (const value of [null, 1, "s", true, [], { id: 1, method: "m" }, { jsonrpc: "1.0", id: 1, method: "m" }]) {
+  for (
+    const value of [null, 1, "s", true, [], { id: 1, method: "m" }, {
+      jsonrpc: "1.0",
+      id: 1,
+      method: "m",
+    }]
+  ) {
     const kind = invalid(value);
     assert.equal(kind.looksLikeResponse, false);
   }
@@ -43,9 +52,19 @@ test("null id, non-string method and bad params are invalid requests", { timeout
 
 test("malformed responses are invalid and never answered", { timeout: 5000 }, () => {
   assert.equal(invalid({ jsonrpc: "2.0", result: {} }).looksLikeResponse, true);
-  assert.equal(invalid({ jsonrpc: "2.0", id: null, error: { code: 1, message: "x" } }).looksLikeResponse, true);
-  assert.equal(invalid({ jsonrpc: "2.0", id: 1, result: {}, error: { code: 1, message: "x" } }).looksLikeResponse, true);
-  assert.equal(invalid({ jsonrpc: "2.0", id: 1, error: { code: 1.5, message: "x" } }).looksLikeResponse, true);
+  assert.equal(
+    invalid({ jsonrpc: "2.0", id: null, error: { code: 1, message: "x" } }).looksLikeResponse,
+    true,
+  );
+  assert.equal(
+    invalid({ jsonrpc: "2.0", id: 1, result: {}, error: { code: 1, message: "x" } })
+      .looksLikeResponse,
+    true,
+  );
+  assert.equal(
+    invalid({ jsonrpc: "2.0", id: 1, error: { code: 1.5, message: "x" } }).looksLikeResponse,
+    true,
+  );
   assert.equal(invalid({ jsonrpc: "2.0", id: 1, error: "boom" }).looksLikeResponse, true);
   assert.equal(invalid({ id: 1, result: {} }).looksLikeResponse, true);
   assert.equal(invalid({ jsonrpc: "2.0", id: 1 }).looksLikeResponse, false);
@@ -84,6 +103,9 @@ test("error codes stay in the ranges the spec leaves to implementations", { time
   const codes = Object.values(ErrorCode);
   assert.equal(new Set(codes).size, codes.length, "codes are distinct");
   for (const code of codes) {
-    assert.ok(standard.has(code) || (code <= -32000 && code >= -32019), `code ${code} out of range`);
+    assert.ok(
+      standard.has(code) || (code <= -32000 && code >= -32019),
+      `code ${code} out of range`,
+    );
   }
 });

@@ -51,7 +51,12 @@ export function fromClient(
 }
 
 /** One parsed line (object or batch); also used to replay lines queued during `initialize`. */
-export function handleValue(state: RouterState, session: Session, value: unknown, out: Emitter): void {
+export function handleValue(
+  state: RouterState,
+  session: Session,
+  value: unknown,
+  out: Emitter,
+): void {
   // A host that pipelines requests behind its `initialize` waits for the answer in
   // the router, as it would at a server that answers in order.
   if (session.init === "pending" && (session.queued?.length ?? 0) < state.maxHeldMessages) {
@@ -63,7 +68,11 @@ export function handleValue(state: RouterState, session: Session, value: unknown
     return;
   }
   if (value.length === 0) {
-    out.reply(session, undefined, errorResponse(undefined, ErrorCode.InvalidRequest, "Invalid request: empty batch"));
+    out.reply(
+      session,
+      undefined,
+      errorResponse(undefined, ErrorCode.InvalidRequest, "Invalid request: empty batch"),
+    );
     return;
   }
   const batch = new BatchCollector();
@@ -84,7 +93,11 @@ function handleElement(
     out.log("warn", "client_invalid_message", { client: session.id, reason: kind.reason });
     if (kind.looksLikeResponse) return;
     if (batch !== undefined) batch.expected++;
-    out.reply(session, batch, errorResponse(kind.id, ErrorCode.InvalidRequest, `Invalid request: ${kind.reason}`));
+    out.reply(
+      session,
+      batch,
+      errorResponse(kind.id, ErrorCode.InvalidRequest, `Invalid request: ${kind.reason}`),
+    );
     return;
   }
   if (kind === "request") {
@@ -116,12 +129,24 @@ function handleRequest(
   }
   if (session.era === "legacy") {
     if (session.init !== "ready") {
-      out.reply(session, batch, errorResponse(message.id, ErrorCode.InvalidRequest, "Invalid request: wait for the initialize response before sending requests"));
+      out.reply(
+        session,
+        batch,
+        errorResponse(
+          message.id,
+          ErrorCode.InvalidRequest,
+          "Invalid request: wait for the initialize response before sending requests",
+        ),
+      );
       return;
     }
     if (method === "resources/subscribe" && subscribe(session, lane, message, out, batch)) return;
-    if (method === "resources/unsubscribe" && unsubscribe(session, lane, message, out, batch)) return;
-    if (method === "logging/setLevel" && setLevel(state, session, lane, message, out, batch)) return;
+    if (method === "resources/unsubscribe" && unsubscribe(session, lane, message, out, batch)) {
+      return;
+    }
+    if (method === "logging/setLevel" && setLevel(state, session, lane, message, out, batch)) {
+      return;
+    }
   }
   if (isTaskMethod(method) && refuseForeignTask(session, lane, message, out, batch)) return;
   forwardRequest(state, session, lane, message, out, batch);
@@ -146,14 +171,19 @@ function unpinnedRequest(
   }
   if (message.method === "server/discover") {
     const target = chooseProbeLane(state);
-    if ("code" in target) out.reply(session, batch, { jsonrpc: "2.0", id: message.id, error: target });
-    else forwardRequest(state, session, target, message, out, batch);
+    if ("code" in target) {
+      out.reply(session, batch, { jsonrpc: "2.0", id: message.id, error: target });
+    } else forwardRequest(state, session, target, message, out, batch);
     return;
   }
   const params = objectParams(message);
   const claim = modernClaim(params);
   if (claim === undefined) {
-    out.reply(session, batch, errorResponse(message.id, ErrorCode.InvalidRequest, "Invalid request: send initialize first"));
+    out.reply(
+      session,
+      batch,
+      errorResponse(message.id, ErrorCode.InvalidRequest, "Invalid request: send initialize first"),
+    );
     return;
   }
   const lane = chooseModernLane(state);
@@ -214,13 +244,22 @@ function clientOversized(session: Session, line: OversizedLine, out: Emitter): v
   const detail = `${line.totalBytes} bytes exceeds the ${line.limit}-byte limit`;
   if (fields.method === undefined && fields.isResponse) {
     // Its answer to a server→client request: the server must not wait forever.
-    const record = typeof fields.id === "number" ? session.serverRequests.get(fields.id) : undefined;
+    const record = typeof fields.id === "number"
+      ? session.serverRequests.get(fields.id)
+      : undefined;
     if (record === undefined) return;
     session.serverRequests.delete(record.downstreamId);
     record.lane.serverRequests.delete(record.upstreamId);
-    out.upstream(record.lane, errorResponse(record.upstreamId, ErrorCode.MessageTooLarge, `Response too large: ${detail}`));
+    out.upstreamNow(
+      record.lane,
+      errorResponse(record.upstreamId, ErrorCode.MessageTooLarge, `Response too large: ${detail}`),
+    );
     return;
   }
   if (fields.method !== undefined && fields.id === undefined) return;
-  out.reply(session, undefined, errorResponse(fields.id, ErrorCode.MessageTooLarge, `Message too large: ${detail}`));
+  out.reply(
+    session,
+    undefined,
+    errorResponse(fields.id, ErrorCode.MessageTooLarge, `Message too large: ${detail}`),
+  );
 }

@@ -3,12 +3,7 @@
  * into the lane's single monotonic id space, and the exact restoration on the way back.
  */
 import { ErrorCode } from "../rpc/error_codes.ts";
-import {
-  isJsonObject,
-  isRequestId,
-  type JsonRpcRequest,
-  objectParams,
-} from "../rpc/message.ts";
+import { isJsonObject, isRequestId, type JsonRpcRequest, objectParams } from "../rpc/message.ts";
 import { errorResponse } from "../rpc/responses.ts";
 import type { BatchCollector } from "./batch.ts";
 import type { Emitter } from "./emitter.ts";
@@ -34,11 +29,27 @@ export function forwardRequest(
 ): PendingRequest | undefined {
   const id = message.id;
   if (session.inflight.has(id)) {
-    out.reply(session, batch, errorResponse(id, ErrorCode.InvalidRequest, `Invalid request: id ${JSON.stringify(id)} is already in flight`));
+    out.reply(
+      session,
+      batch,
+      errorResponse(
+        id,
+        ErrorCode.InvalidRequest,
+        `Invalid request: id ${JSON.stringify(id)} is already in flight`,
+      ),
+    );
     return undefined;
   }
   if (lane.phase !== "up" && lane.held.length >= state.maxHeldMessages) {
-    out.reply(session, batch, errorResponse(id, ErrorCode.ConnectionClosed, "Server is restarting: too many requests are waiting for it"));
+    out.reply(
+      session,
+      batch,
+      errorResponse(
+        id,
+        ErrorCode.ConnectionClosed,
+        "Server is restarting: too many requests are waiting for it",
+      ),
+    );
     return undefined;
   }
   const pending = new PendingRequest(lane, session, id, message.method, "forward");

@@ -34,17 +34,41 @@ export function handleInitialize(
 ): void {
   const id = message.id;
   if (batch !== undefined) {
-    out.reply(session, batch, errorResponse(id, ErrorCode.InvalidRequest, "Invalid request: initialize must not be part of a JSON-RPC batch"));
+    out.reply(
+      session,
+      batch,
+      errorResponse(
+        id,
+        ErrorCode.InvalidRequest,
+        "Invalid request: initialize must not be part of a JSON-RPC batch",
+      ),
+    );
     return;
   }
   if (session.era !== "unknown") {
-    out.reply(session, batch, errorResponse(id, ErrorCode.InvalidRequest, "Invalid request: initialize was already sent on this connection"));
+    out.reply(
+      session,
+      batch,
+      errorResponse(
+        id,
+        ErrorCode.InvalidRequest,
+        "Invalid request: initialize was already sent on this connection",
+      ),
+    );
     return;
   }
   const params = objectParams(message);
   const version = params?.protocolVersion;
   if (params === undefined || typeof version !== "string") {
-    out.reply(session, batch, errorResponse(id, ErrorCode.InvalidParams, "Invalid params: initialize needs a string protocolVersion"));
+    out.reply(
+      session,
+      batch,
+      errorResponse(
+        id,
+        ErrorCode.InvalidParams,
+        "Invalid params: initialize needs a string protocolVersion",
+      ),
+    );
     return;
   }
   session.era = "legacy";
@@ -80,7 +104,11 @@ export function onInitializeResponse(
   const init = lane.init;
   if (isErrorResponse(response)) {
     if (replay) {
-      out.log("error", "replay_failed", { lane: lane.id, code: response.error.code, message: response.error.message });
+      out.log("error", "replay_failed", {
+        lane: lane.id,
+        code: response.error.code,
+        message: response.error.message,
+      });
       finishReplay(lane, out, false);
       return;
     }
@@ -92,7 +120,11 @@ export function onInitializeResponse(
     ? result.protocolVersion
     : undefined;
   if (replay && version !== init.negotiatedVersion) {
-    out.log("warn", "replay_version_changed", { lane: lane.id, before: init.negotiatedVersion, after: version });
+    out.log("warn", "replay_version_changed", {
+      lane: lane.id,
+      before: init.negotiatedVersion,
+      after: version,
+    });
   }
   init.result = result;
   init.negotiatedVersion = version;
@@ -196,7 +228,9 @@ function finishReplay(lane: Lane, out: Emitter, succeeded: boolean): void {
     const capability = capabilities?.[kind] as JsonObject | undefined;
     if (capability?.listChanged !== true) continue;
     const notification = { jsonrpc: "2.0" as const, method: `notifications/${kind}/list_changed` };
-    for (const member of lane.members) if (member.init === "ready") out.client(member, notification);
+    for (const member of lane.members) {
+      if (member.init === "ready") out.client(member, notification);
+    }
   }
   out.log("info", "lane_replayed", { lane: lane.id, protocolVersion: lane.init.negotiatedVersion });
 }

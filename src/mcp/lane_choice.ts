@@ -17,14 +17,18 @@
  * - **The default lane goes to whichever era comes first.** It is the process the
  *   daemon starts eagerly; later needs get lazily spawned lanes (`legacy:<V>`,
  *   `modern`).
- * - **`server/discover` probes never pin a lane.** A 2.x modern client probes with
- *   `server/discover` (on stdio from a throw-away sibling connection) and falls back
- *   to `initialize` on any error. The probe goes to the modern lane when one exists,
- *   else to the default lane, whatever its era: a 2.x server answers it in any state
- *   (a later `initialize` discards its probe instance), a legacy server answers an
- *   error, and that error reaches the client unchanged so its fallback runs. A
- *   legacy-only answer is remembered and replayed to later probes, so a server that
- *   exits on unknown pre-`initialize` requests is probed at most once.
+ * - **`server/discover` probes never pin a lane, and only go where no era is pinned.**
+ *   A 2.x modern client probes with `server/discover` (on stdio from a throw-away
+ *   sibling connection) and falls back to `initialize` on any error. A server
+ *   connection already pinned to the legacy era answers the probe with an error even
+ *   when the server speaks 2026-07-28 (the 2.x SDK does exactly that), so the probe
+ *   goes to the modern lane when one exists, else to a lane no era has claimed (the
+ *   default lane while fresh, else a new `modern` lane). Whatever the server answers
+ *   reaches the client unchanged, so its fallback runs on a legacy server. A
+ *   legacy-only answer from an unpinned server is remembered and replayed to later
+ *   probes, so a legacy server is probed once (some exit on an unknown
+ *   pre-`initialize` request). A lane that was only probed stays unpinned and is the
+ *   first reused when a legacy host needs another lane.
  */
 import type { JsonRpcErrorObject } from "../rpc/message.ts";
 import type { Lane } from "./lane.ts";
@@ -63,7 +67,7 @@ export function chooseModernLane(state: RouterState): Lane {
  */
 export function chooseProbeLane(state: RouterState): Lane | JsonRpcErrorObject {
   for (const lane of state.lanes.values()) if (lane.era === "modern") return lane;
-  return state.legacyOnlyProbeError ?? state.lane(DEFAULT_LANE);
+  return state.legacyOnlyProbeError ?? freshLane(state) ?? state.lane(unusedId(state, "modern"));
 }
 
 /** A lane no era has claimed, preferring the default lane (already running). */

@@ -10,11 +10,7 @@ import { failInitialize, startReplay } from "./initialize.ts";
 import type { Lane } from "./lane.ts";
 import { recomputeLevel } from "./logging.ts";
 import type { RouterState } from "./router_state.ts";
-import {
-  cancelAllForLane,
-  failHeldRequests,
-  releaseElicitations,
-} from "./server_requests.ts";
+import { cancelAllForLane, failHeldRequests, releaseElicitations } from "./server_requests.ts";
 import type { Session } from "./session.ts";
 import { markAllLost, onSubscribeResponse, releaseSession } from "./subscriptions.ts";
 import { releaseTasks } from "./tasks.ts";
@@ -81,16 +77,25 @@ export function exitLane(lane: Lane, detail: ExitDetail, out: Emitter): void {
       case "forward":
         settle(pending);
         if (pending.session !== undefined) {
-          out.reply(pending.session, pending.batch, errorResponse(pending.id, ErrorCode.ConnectionClosed, message, data));
+          out.reply(
+            pending.session,
+            pending.batch,
+            errorResponse(pending.id, ErrorCode.ConnectionClosed, message, data),
+          );
         }
         break;
       case "initialize":
         failInitialize(lane, { code: ErrorCode.ConnectionClosed, message, data }, out);
         break;
       case "subscribe":
-        onSubscribeResponse(lane, pending, errorResponse(upstreamId, ErrorCode.ConnectionClosed, message, data), out);
+        onSubscribeResponse(
+          lane,
+          pending,
+          errorResponse(upstreamId, ErrorCode.ConnectionClosed, message, data),
+          out,
+        );
         break;
-      // A lost replay is redone on the next restart; own housekeeping needs no answer.
+        // A lost replay is redone on the next restart; own housekeeping needs no answer.
     }
   }
   // What was held had its requests answered above; the rest is void for a new process.

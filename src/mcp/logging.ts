@@ -12,11 +12,7 @@
  * carries no link from a `notifications/message` to its request, so a log line goes
  * to each host that has a logging request in flight at a level the line passes.
  */
-import {
-  type JsonRpcNotification,
-  type JsonRpcRequest,
-  objectParams,
-} from "../rpc/message.ts";
+import { type JsonRpcNotification, type JsonRpcRequest, objectParams } from "../rpc/message.ts";
 import { resultResponse } from "../rpc/responses.ts";
 import type { BatchCollector } from "./batch.ts";
 import type { Emitter } from "./emitter.ts";

@@ -52,7 +52,14 @@ export function routeServerRequest(
   if (target === undefined) {
     state.serverRequestsServed++;
     out.log("info", "server_request_unroutable", { lane: lane.id, method });
-    out.upstreamNow(lane, errorResponse(message.id, ErrorCode.MethodNotFound, `Method not found: no attached host can answer ${method}`));
+    out.upstreamNow(
+      lane,
+      errorResponse(
+        message.id,
+        ErrorCode.MethodNotFound,
+        `Method not found: no attached host can answer ${method}`,
+      ),
+    );
     return;
   }
   const record: ServerRequest = {
@@ -64,7 +71,10 @@ export function routeServerRequest(
   };
   lane.serverRequests.set(message.id, record);
   target.serverRequests.set(record.downstreamId, record);
-  if (method === "elicitation/create" && params?.mode === "url" && typeof params.elicitationId === "string") {
+  if (
+    method === "elicitation/create" && params?.mode === "url" &&
+    typeof params.elicitationId === "string"
+  ) {
     lane.elicitations.set(params.elicitationId, target);
   }
   message.id = record.downstreamId;
@@ -78,7 +88,9 @@ export function onHostResponse(
   response: JsonRpcResponse,
   out: Emitter,
 ): void {
-  const record = typeof response.id === "number" ? session.serverRequests.get(response.id) : undefined;
+  const record = typeof response.id === "number"
+    ? session.serverRequests.get(response.id)
+    : undefined;
   if (record === undefined) {
     out.log("debug", "host_response_dropped", { client: session.id, id: response.id });
     return;
@@ -90,16 +102,24 @@ export function onHostResponse(
     record.lane.clientTasks.set(result.task.taskId, session);
   }
   response.id = record.upstreamId;
-  out.upstream(record.lane, response);
+  // Not held during a replay: a server blocked on this answer would never finish
+  // its handshake. (Records die with their server process, so the lane is not down.)
+  out.upstreamNow(record.lane, response);
 }
 
 /**
  * `notifications/cancelled` from a server for a request it sent to a host: rewritten
  * to the id the host saw. Returns false when the id is not one of those.
  */
-export function cancelServerRequest(lane: Lane, message: JsonRpcNotification, out: Emitter): boolean {
+export function cancelServerRequest(
+  lane: Lane,
+  message: JsonRpcNotification,
+  out: Emitter,
+): boolean {
   const params = objectParams(message);
-  const record = params === undefined ? undefined : lane.serverRequests.get(params.requestId as RequestId);
+  const record = params === undefined
+    ? undefined
+    : lane.serverRequests.get(params.requestId as RequestId);
   if (record === undefined || params === undefined) return false;
   forget(record);
   params.requestId = record.downstreamId;
@@ -108,9 +128,15 @@ export function cancelServerRequest(lane: Lane, message: JsonRpcNotification, ou
 }
 
 /** `notifications/elicitation/complete`: to the host that got the URL elicitation. */
-export function deliverElicitationComplete(lane: Lane, message: JsonRpcNotification, out: Emitter): boolean {
+export function deliverElicitationComplete(
+  lane: Lane,
+  message: JsonRpcNotification,
+  out: Emitter,
+): boolean {
   const elicitationId = objectParams(message)?.elicitationId;
-  const session = typeof elicitationId === "string" ? lane.elicitations.get(elicitationId) : undefined;
+  const session = typeof elicitationId === "string"
+    ? lane.elicitations.get(elicitationId)
+    : undefined;
   if (session === undefined) return false;
   lane.elicitations.delete(elicitationId as string);
   out.client(session, message);
@@ -131,7 +157,14 @@ export function noteUrlElicitations(lane: Lane, session: Session, data: unknown)
 export function failHeldRequests(session: Session, out: Emitter): void {
   for (const record of session.serverRequests.values()) {
     forget(record);
-    out.upstream(record.lane, errorResponse(record.upstreamId, ErrorCode.ConnectionClosed, `Connection closed: the host left before answering ${record.method}`));
+    out.upstreamNow(
+      record.lane,
+      errorResponse(
+        record.upstreamId,
+        ErrorCode.ConnectionClosed,
+        `Connection closed: the host left before answering ${record.method}`,
+      ),
+    );
   }
 }
 
@@ -176,14 +209,22 @@ function pickHost(lane: Lane, method: string, params: JsonObject | undefined): S
   }
   let best: Session | undefined;
   for (const member of lane.members) {
-    if (eligible(member, lane, method, params) && (best === undefined || member.lastActive > best.lastActive)) {
+    if (
+      eligible(member, lane, method, params) &&
+      (best === undefined || member.lastActive > best.lastActive)
+    ) {
       best = member;
     }
   }
   return best;
 }
 
-function eligible(session: Session, lane: Lane, method: string, params: JsonObject | undefined): boolean {
+function eligible(
+  session: Session,
+  lane: Lane,
+  method: string,
+  params: JsonObject | undefined,
+): boolean {
   return !session.closed && session.init === "ready" && session.lane === lane &&
     hasCapability(session.capabilities, method, params);
 }

@@ -86,7 +86,11 @@ export function onSubscribeResponse(
   if (isErrorResponse(response)) {
     subscription.upstream = "none";
     for (const waiter of waiters) {
-      out.reply(waiter.session, waiter.batch, { jsonrpc: "2.0", id: waiter.id, error: response.error });
+      out.reply(waiter.session, waiter.batch, {
+        jsonrpc: "2.0",
+        id: waiter.id,
+        error: response.error,
+      });
     }
     if (subscription.subscribers.size === 0) lane.subscriptions.delete(uri);
     return;
@@ -134,7 +138,12 @@ export function markAllLost(lane: Lane): void {
   }
 }
 
-function subscribeUpstream(lane: Lane, uri: string, subscription: UriSubscription, out: Emitter): void {
+function subscribeUpstream(
+  lane: Lane,
+  uri: string,
+  subscription: UriSubscription,
+  out: Emitter,
+): void {
   subscription.upstream = "pending";
   sendOwnRequest(lane, "resources/subscribe", { uri }, "subscribe", out).uri = uri;
 }

@@ -40,7 +40,15 @@ export function refuseForeignTask(
   if (typeof taskId !== "string") return false;
   const record = lane.tasks.get(taskId);
   if (record === undefined || record.owner === session) return false;
-  out.reply(session, batch, errorResponse(message.id, ErrorCode.InvalidParams, `Invalid params: unknown task ${JSON.stringify(taskId)}`));
+  out.reply(
+    session,
+    batch,
+    errorResponse(
+      message.id,
+      ErrorCode.InvalidParams,
+      `Invalid params: unknown task ${JSON.stringify(taskId)}`,
+    ),
+  );
   return true;
 }
 
@@ -70,6 +78,9 @@ export function onTaskResult(pending: PendingRequest, result: unknown): boolean 
   if (!isJsonObject(task) || typeof task.taskId !== "string") return false;
   const terminal = TERMINAL.has(task.status as string);
   const keep = !terminal && pending.progressToken !== undefined;
+  // A server reusing a task id replaces the old record; its token must not leak.
+  const previous = lane.tasks.get(task.taskId)?.progress;
+  if (previous !== undefined) lane.progress.delete(previous.upstreamId);
   lane.tasks.set(task.taskId, { owner, progress: keep ? pending : undefined, terminal });
   return keep;
 }
@@ -95,7 +106,9 @@ export function releaseTasks(session: Session, lane: Lane, out: Emitter): void {
       sendOwnRequest(lane, "tasks/cancel", { taskId }, "internal", out);
     }
   }
-  for (const [taskId, owner] of lane.clientTasks) if (owner === session) lane.clientTasks.delete(taskId);
+  for (const [taskId, owner] of lane.clientTasks) {
+    if (owner === session) lane.clientTasks.delete(taskId);
+  }
 }
 
 function noteStatus(lane: Lane, task: JsonObject): void {

@@ -91,7 +91,9 @@ export interface LaneSnapshot {
   /** Messages queued while the lane is down or replaying. */
   held: number;
   /** Upstream subscriptions: URI, subscriber count and upstream state. */
-  subscriptions: Array<{ uri: string; subscribers: number; upstream: "none" | "pending" | "active" }>;
+  subscriptions: Array<
+    { uri: string; subscribers: number; upstream: "none" | "pending" | "active" }
+  >;
   /** Tasks with a recorded owner. */
   tasks: number;
   /** Server→client requests handed to hosts and not answered yet. */

@@ -23,8 +23,14 @@ import type { Emitter } from "./emitter.ts";
 import { settle } from "./forward.ts";
 import { onInitializeResponse } from "./initialize.ts";
 import type { Lane } from "./lane.ts";
+import { cancelHostRequest, deliverToListener, restoreSubscriptionId } from "./listen_streams.ts";
 import { deliverLegacyLog, deliverModernLog } from "./logging.ts";
-import { metaOf, MODERN_PROTOCOL_VERSION, SUBSCRIPTION_ID_KEY, URL_ELICITATION_REQUIRED } from "./meta_keys.ts";
+import {
+  metaOf,
+  MODERN_PROTOCOL_VERSION,
+  SUBSCRIPTION_ID_KEY,
+  URL_ELICITATION_REQUIRED,
+} from "./meta_keys.ts";
 import type { PendingRequest } from "./pending.ts";
 import type { RouterState } from "./router_state.ts";
 import {
@@ -49,7 +55,11 @@ export function fromUpstream(
   }
   const value = parseLine(input);
   if (value instanceof ParseFailure) {
-    out.log("warn", "server_output_not_json", { lane: lane.id, bytes: input.length, reason: value.reason });
+    out.log("warn", "server_output_not_json", {
+      lane: lane.id,
+      bytes: input.length,
+      reason: value.reason,
+    });
     return;
   }
   if (Array.isArray(value)) {
@@ -64,8 +74,12 @@ function handleValue(state: RouterState, lane: Lane, value: unknown, out: Emitte
   const kind = classifyMessage(value);
   if (typeof kind !== "string") {
     out.log("warn", "server_invalid_message", { lane: lane.id, reason: kind.reason });
-    if (!kind.looksLikeResponse && kind.id !== undefined) {
-      out.upstreamNow(lane, errorResponse(kind.id, ErrorCode.InvalidRequest, `Invalid request: ${kind.reason}`));
+    // Answer only what was meant as a request: a server gets no reply to noise.
+    if (kind.id !== undefined && isJsonObject(value) && value.method !== undefined) {
+      out.upstreamNow(
+        lane,
+        errorResponse(kind.id, ErrorCode.InvalidRequest, `Invalid request: ${kind.reason}`),
+      );
     }
     return;
   }
@@ -75,7 +89,12 @@ function handleValue(state: RouterState, lane: Lane, value: unknown, out: Emitte
 }
 
 /** A response from the server, for a host or for the router's own request. */
-export function onResponse(state: RouterState, lane: Lane, response: JsonRpcResponse, out: Emitter): void {
+export function onResponse(
+  state: RouterState,
+  lane: Lane,
+  response: JsonRpcResponse,
+  out: Emitter,
+): void {
   const pending = lane.ids.take(response.id);
   if (pending === undefined) {
     // Cancelled, departed, or lost with a previous process: the requester moved on.
@@ -95,12 +114,21 @@ export function onResponse(state: RouterState, lane: Lane, response: JsonRpcResp
       return;
     case "internal":
       if (isErrorResponse(response)) {
-        out.log("warn", "own_request_failed", { lane: lane.id, method: pending.method, code: response.error.code });
+        out.log("warn", "own_request_failed", {
+          lane: lane.id,
+          method: pending.method,
+          code: response.error.code,
+        });
       }
   }
 }
 
-function deliverResponse(state: RouterState, pending: PendingRequest, response: JsonRpcResponse, out: Emitter): void {
+function deliverResponse(
+  state: RouterState,
+  pending: PendingRequest,
+  response: JsonRpcResponse,
+  out: Emitter,
+): void {
   const session = pending.session!;
   const method = pending.method;
   let keepProgress = false;
@@ -122,36 +150,42 @@ function deliverResponse(state: RouterState, pending: PendingRequest, response: 
 }
 
 /**
- * Remember whether the server speaks the modern era. Only a real server answer counts
- * (the router's own "server exited" errors never get here).
+ * Remember whether the server speaks the modern era. Only a real answer from a server
+ * connection pinned to no era counts: a legacy-pinned connection refuses the probe
+ * even when the server could do 2026-07-28 (and the router's own "server exited"
+ * errors never get here).
  */
 function learnFromProbe(state: RouterState, lane: Lane, response: JsonRpcResponse): void {
   if (isErrorResponse(response)) {
-    if (lane.era !== "modern") state.legacyOnlyProbeError = response.error;
+    if (lane.era === "fresh") state.legacyOnlyProbeError = response.error;
     return;
   }
   const result = response.result;
   const versions = isJsonObject(result) ? result.supportedVersions : undefined;
-  if (Array.isArray(versions) && versions.some((v) => typeof v === "string" && v >= MODERN_PROTOCOL_VERSION)) {
+  if (
+    Array.isArray(versions) &&
+    versions.some((v) => typeof v === "string" && v >= MODERN_PROTOCOL_VERSION)
+  ) {
     state.legacyOnlyProbeError = undefined;
   }
 }
 
 function onNotification(lane: Lane, message: JsonRpcNotification, out: Emitter): void {
   const params = objectParams(message);
-  if (lane.era === "modern") {
-    const meta = metaOf(params);
-    if (meta !== undefined && meta[SUBSCRIPTION_ID_KEY] !== undefined) {
-      deliverToListener(lane, message, meta, out);
-      return;
-    }
+  // Subscription-scoped, whatever the lane's era: never broadcast (it names an upstream id).
+  const meta = metaOf(params);
+  if (meta !== undefined && meta[SUBSCRIPTION_ID_KEY] !== undefined) {
+    deliverToListener(lane, message, meta, out);
+    return;
   }
   switch (message.method) {
     case "notifications/progress":
       deliverProgress(lane, message, params, out);
       return;
     case "notifications/cancelled":
-      if (!cancelServerRequest(lane, message, out) && !cancelHostRequest(lane, message, params, out)) {
+      if (
+        !cancelServerRequest(lane, message, out) && !cancelHostRequest(lane, message, params, out)
+      ) {
         out.log("debug", "server_cancel_unknown", { lane: lane.id });
       }
       return;
@@ -163,7 +197,9 @@ function onNotification(lane: Lane, message: JsonRpcNotification, out: Emitter):
       if (lane.era !== "modern") deliverUpdated(lane, message, out);
       return;
     case "notifications/tasks/status":
-      if (!deliverTaskStatus(lane, message, out)) out.log("debug", "task_status_unowned", { lane: lane.id });
+      if (!deliverTaskStatus(lane, message, out)) {
+        out.log("debug", "task_status_unowned", { lane: lane.id });
+      }
       return;
     case "notifications/elicitation/complete":
       if (!deliverElicitationComplete(lane, message, out)) {
@@ -180,7 +216,12 @@ function onNotification(lane: Lane, message: JsonRpcNotification, out: Emitter):
   for (const member of lane.members) if (member.init !== "none") out.client(member, message);
 }
 
-function deliverProgress(lane: Lane, message: JsonRpcNotification, params: JsonObject | undefined, out: Emitter): void {
+function deliverProgress(
+  lane: Lane,
+  message: JsonRpcNotification,
+  params: JsonObject | undefined,
+  out: Emitter,
+): void {
   const token = params?.progressToken;
   const pending = typeof token === "number" ? lane.progress.get(token) : undefined;
   if (pending === undefined || params === undefined || pending.session === undefined) {
@@ -191,45 +232,16 @@ function deliverProgress(lane: Lane, message: JsonRpcNotification, params: JsonO
   out.client(pending.session, message);
 }
 
-/** A server cancelling a host's request (2026-07-28: tearing down a listen). */
-function cancelHostRequest(lane: Lane, message: JsonRpcNotification, params: JsonObject | undefined, out: Emitter): boolean {
-  const pending = lane.ids.get(params?.requestId);
-  if (pending === undefined || params === undefined || pending.purpose !== "forward") return false;
-  lane.ids.delete(pending.upstreamId);
-  settle(pending);
-  if (pending.batch !== undefined) {
-    const complete = pending.batch.forget();
-    if (complete !== undefined) out.client(pending.session!, complete);
-  }
-  params.requestId = pending.id;
-  out.client(pending.session!, message);
-  return true;
-}
-
-/** A notification on a modern `subscriptions/listen` stream: to its listener, id mapped back. */
-function deliverToListener(lane: Lane, message: JsonRpcNotification, meta: JsonObject, out: Emitter): void {
-  const pending = lane.ids.get(meta[SUBSCRIPTION_ID_KEY]);
-  if (pending === undefined || pending.method !== "subscriptions/listen" || pending.session === undefined) {
-    out.log("debug", "subscription_notification_unowned", { lane: lane.id, method: message.method });
-    return;
-  }
-  meta[SUBSCRIPTION_ID_KEY] = pending.id;
-  out.client(pending.session, message);
-}
-
-/** The listen result (graceful close) names the subscription too. */
-function restoreSubscriptionId(pending: PendingRequest, result: unknown): void {
-  const meta = isJsonObject(result) && isJsonObject(result._meta) ? result._meta : undefined;
-  if (meta !== undefined && meta[SUBSCRIPTION_ID_KEY] === pending.upstreamId) {
-    meta[SUBSCRIPTION_ID_KEY] = pending.id;
-  }
-}
-
 /**
  * A server line over the size limit. A response becomes an error for the host that
  * waits for it; a request gets an error back; a notification is only logged.
  */
-function upstreamOversized(state: RouterState, lane: Lane, line: OversizedLine, out: Emitter): void {
+function upstreamOversized(
+  state: RouterState,
+  lane: Lane,
+  line: OversizedLine,
+  out: Emitter,
+): void {
   const fields = recoverFields(line.head, line.tail);
   out.log("warn", "server_message_too_large", {
     lane: lane.id,
@@ -240,8 +252,20 @@ function upstreamOversized(state: RouterState, lane: Lane, line: OversizedLine, 
   if (fields.id === undefined) return;
   const detail = `${line.totalBytes} bytes exceeds the ${line.limit}-byte limit`;
   if (fields.method === undefined) {
-    onResponse(state, lane, errorResponse(fields.id, ErrorCode.MessageTooLarge, `Response too large: ${detail}`) as JsonRpcResponse, out);
+    onResponse(
+      state,
+      lane,
+      errorResponse(
+        fields.id,
+        ErrorCode.MessageTooLarge,
+        `Response too large: ${detail}`,
+      ) as JsonRpcResponse,
+      out,
+    );
   } else {
-    out.upstreamNow(lane, errorResponse(fields.id, ErrorCode.MessageTooLarge, `Message too large: ${detail}`));
+    out.upstreamNow(
+      lane,
+      errorResponse(fields.id, ErrorCode.MessageTooLarge, `Message too large: ${detail}`),
+    );
   }
 }

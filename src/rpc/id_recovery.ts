@@ -20,7 +20,10 @@ export interface RecoveredFields {
 const decoder = new TextDecoder("utf-8", { fatal: false });
 
 /** Read the top-level `id`, `method` and response markers from a message's two ends. */
-export function recoverFields(head: Uint8Array | string, tail?: Uint8Array | string): RecoveredFields {
+export function recoverFields(
+  head: Uint8Array | string,
+  tail?: Uint8Array | string,
+): RecoveredFields {
   const found: RecoveredFields = { id: undefined, method: undefined, isResponse: false };
   scanHead(typeof head === "string" ? head : decoder.decode(head), found);
   if (tail !== undefined) scanTail(typeof tail === "string" ? tail : decoder.decode(tail), found);

@@ -174,7 +174,11 @@ export class LineSplitter {
     }
     if (lastByte(line) === CR) line = line.subarray(0, line.length - 1);
     if (line.length > this.maxMessageBytes) {
-      return this.#oversized(line.slice(0, this.headBytes), line.slice(-this.tailBytes), line.length);
+      return this.#oversized(
+        line.slice(0, this.headBytes),
+        line.slice(-this.tailBytes),
+        line.length,
+      );
     }
     if (isBlank(line)) {
       this.emptyLines++;

@@ -35,11 +35,17 @@ export function classifyMessage(value: unknown): MessageKind | InvalidMessage {
   const method = value.method;
   if (method === undefined) {
     const isResponseShaped = value.result !== undefined || value.error !== undefined;
-    if (value.jsonrpc !== "2.0") return invalid(`message has no "jsonrpc": "2.0" member`, validId, isResponseShaped);
-    if (!isResponseShaped) return invalid(`message has neither "method" nor "result" or "error"`, validId, false);
+    if (value.jsonrpc !== "2.0") {
+      return invalid(`message has no "jsonrpc": "2.0" member`, validId, isResponseShaped);
+    }
+    if (!isResponseShaped) {
+      return invalid(`message has neither "method" nor "result" or "error"`, validId, false);
+    }
     return validateResponse(value, validId);
   }
-  if (value.jsonrpc !== "2.0") return invalid(`message has no "jsonrpc": "2.0" member`, validId, false);
+  if (value.jsonrpc !== "2.0") {
+    return invalid(`message has no "jsonrpc": "2.0" member`, validId, false);
+  }
   if (typeof method !== "string") return invalid(`member "method" is not a string`, validId, false);
   if (hasId && validId === undefined) {
     return invalid(`member "id" is not a string or number`, undefined, false);
@@ -58,15 +64,23 @@ function validateResponse(
   if (id === undefined) return invalid(`response has no valid "id"`, undefined, true);
   const hasResult = value.result !== undefined;
   const error = value.error;
-  if (hasResult && error !== undefined) return invalid(`response has both "result" and "error"`, id, true);
+  if (hasResult && error !== undefined) {
+    return invalid(`response has both "result" and "error"`, id, true);
+  }
   if (error !== undefined) {
-    if (!isJsonObject(error) || !Number.isInteger(error.code) || typeof error.message !== "string") {
+    if (
+      !isJsonObject(error) || !Number.isInteger(error.code) || typeof error.message !== "string"
+    ) {
       return invalid(`member "error" needs an integer "code" and a string "message"`, id, true);
     }
   }
   return "response";
 }
 
-function invalid(reason: string, id: RequestId | undefined, looksLikeResponse: boolean): InvalidMessage {
+function invalid(
+  reason: string,
+  id: RequestId | undefined,
+  looksLikeResponse: boolean,
+): InvalidMessage {
   return new InvalidMessage(reason, id, looksLikeResponse);
 }
