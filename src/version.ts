@@ -12,3 +12,11 @@ export const PROTOCOL = 1;
  * with `SHOAL_BUILD_OVERRIDE` to simulate an upgrade.
  */
 export const BUILD = `shoal-${VERSION}`;
+
+/**
+ * Whether build id `a` is newer than `b`: natural order, so "shoal-0.10.0" is newer
+ * than "shoal-0.9.1" (tests name their override builds "build-1", "build-2", …).
+ */
+export function isNewerBuild(a: string, b: string): boolean {
+  return a.localeCompare(b, "en", { numeric: true }) > 0;
+}

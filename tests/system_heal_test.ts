@@ -4,8 +4,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import process from "node:process";
 import { FIXTURES } from "./harness/fixtures.ts";
-import { isAlive, waitFor } from "./harness/cleanup.ts";
+import { isAlive, provesAbsence, waitFor } from "./harness/cleanup.ts";
 import { startHost } from "./harness/host.ts";
 import { makeWorld } from "./harness/shoal_env.ts";
 import { runShoal } from "./harness/shoal.ts";
@@ -14,6 +15,11 @@ const PID_SERVER = ["node", FIXTURES.pidServer];
 
 type Caller = { callTool(n: string, a?: object, o?: object): Promise<{ structured: any; text: string }> };
 const serverPid = async (h: Caller) => (await h.callTool("pid", {})).structured.pid as number;
+
+/** Whether the host's server process (the proxy) has exited, without waiting for it. */
+function hasExited(host: { exited: Promise<unknown> }): Promise<boolean> {
+  return Promise.race([host.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 0))]);
+}
 
 /** The JSON-RPC error a call failed with (the SDK wraps it in McpError). */
 async function rpcError(call: Promise<unknown>): Promise<{ code: number; message: string }> {
@@ -132,6 +138,76 @@ test("shoal restart restarts the server through the crash path; hosts stay attac
     const missing = await runShoal(["restart", "nope", "--state-dir", world.stateDir]);
     assert.equal(missing.status, 3);
     assert.match(missing.stderr, /No daemon matches "nope"/);
+  } finally {
+    await world.close();
+  }
+});
+
+test("daemon kill -9 with hosts attached: proxies reconnect, only in-flight requests fail", { timeout: 60_000 }, async () => {
+  const world = makeWorld();
+  try {
+    const a = await world.host(PID_SERVER, { name: "a" });
+    const b = await world.host(PID_SERVER, { name: "b" });
+    const before = await serverPid(a);
+    const [daemon] = world.daemonPids();
+    const slow = rpcError(a.callTool("slow", { steps: 100, intervalMs: 100 }, { timeoutMs: 30_000 }));
+    await waitFor(async () => (await world.status()).json?.daemons[0]?.clients.some((c: any) => c.inFlight > 0), {
+      what: "the slow call to be in flight",
+    });
+    process.kill(daemon, "SIGKILL");
+    const err = await slow;
+    assert.equal(err.code, -32008);
+    assert.match(err.message, /daemon went away/);
+    const after = await serverPid(a);
+    assert.notEqual(after, before, "a new daemon started a new server");
+    assert.equal(await serverPid(b), after, "both hosts moved to the same new daemon");
+    const [newDaemon] = world.daemonPids();
+    assert.ok(newDaemon !== daemon);
+    assert.equal(await hasExited(a), false, "host a never saw its server exit");
+    assert.equal(await hasExited(b), false);
+    const { json } = await world.status();
+    assert.equal(json.daemons[0].clients.length, 2);
+    await waitFor(() => !isAlive(before), { what: "the orphaned server to exit on stdin EOF" });
+  } finally {
+    await world.close();
+  }
+});
+
+test("shoal stop with hosts attached: hosts stay up and get a fresh daemon on their next request", { timeout: 60_000 }, async () => {
+  const world = makeWorld();
+  try {
+    const a = await world.host(PID_SERVER, { name: "a" });
+    const before = await serverPid(a);
+    const stopped = await runShoal(["stop", "--all", "--state-dir", world.stateDir]);
+    assert.equal(stopped.status, 0);
+    await provesAbsence(500);
+    assert.equal(world.daemonPids().length, 0, "nothing restarts while the host is idle");
+    assert.ok(!isAlive(before));
+    const after = await serverPid(a);
+    assert.notEqual(after, before);
+    assert.equal(world.daemonPids().length, 1);
+    assert.equal(await hasExited(a), false);
+  } finally {
+    await world.close();
+  }
+});
+
+test("an upgrade: hosts of an old build move to a new-build daemon after the old one is stopped", { timeout: 60_000 }, async () => {
+  const world = makeWorld();
+  try {
+    const old = await world.host(PID_SERVER, { env: { SHOAL_BUILD_OVERRIDE: "build-1" } });
+    const oldServer = await serverPid(old);
+    const fresh = await world.host(PID_SERVER, { env: { SHOAL_BUILD_OVERRIDE: "build-2" } });
+    const newServer = await serverPid(fresh);
+    assert.notEqual(newServer, oldServer);
+    const draining = (await world.status()).json.daemons.find((d: any) => d.build === "build-1");
+    assert.equal(draining.state, "draining");
+    const r = await runShoal(["stop", String(draining.pid), "--state-dir", world.stateDir]);
+    assert.equal(r.status, 0, r.stderr);
+    await waitFor(() => !isAlive(draining.pid), { what: "the old daemon to exit" });
+    assert.equal(await serverPid(old), newServer, "the old host moved to the new daemon");
+    assert.equal(await hasExited(old), false);
+    assert.equal(await serverPid(fresh), newServer);
   } finally {
     await world.close();
   }

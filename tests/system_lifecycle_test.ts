@@ -140,10 +140,10 @@ test("a SIGSTOP'd daemon: a new proxy runs the server directly within 3 s; statu
 test("a daemon of another build with a client drains; a new host gets a new daemon; no session fails", { timeout: 60_000 }, async () => {
   const world = makeWorld();
   try {
-    const old = await world.host(PID_SERVER, { env: { SHOAL_BUILD_OVERRIDE: "old-build" } });
+    const old = await world.host(PID_SERVER, { env: { SHOAL_BUILD_OVERRIDE: "build-1" } });
     const oldServer = await serverPid(old);
     const [oldDaemon] = world.daemonPids();
-    const fresh = await world.host(PID_SERVER, { env: { SHOAL_BUILD_OVERRIDE: "new-build" } });
+    const fresh = await world.host(PID_SERVER, { env: { SHOAL_BUILD_OVERRIDE: "build-2" } });
     const newServer = await serverPid(fresh);
     assert.notEqual(newServer, oldServer, "the new build runs its own server");
     assert.equal(await serverPid(old), oldServer, "the old session still works");

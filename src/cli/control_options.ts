@@ -17,12 +17,13 @@ export async function controlStateDir(runtime: Runtime, override: unknown): Prom
   return dir;
 }
 
-/** Daemons matching a key (or unique key prefix) or a name. */
+/** Daemons matching a key (or a key prefix of 4+ characters), a name, or a daemon pid. */
 export function select(found: Found[], target: string): Found[] {
   return found.filter((f) => {
     const key = f.kind === "running" ? f.status.key : f.key;
+    const pid = f.kind === "running" ? f.status.pid : f.pid;
     return key === target || key.startsWith(target) && target.length >= 4 ||
-      (f.kind === "running" && f.status.name === target);
+      (f.kind === "running" && f.status.name === target) || String(pid) === target;
   });
 }
 

@@ -9,7 +9,7 @@ import { buildId } from "./proxy_command.ts";
 export const restartCommand: Command = {
   name: "restart",
   summary: "Restart a daemon's server; attached hosts stay connected",
-  help: `Usage: shoal restart <key|name> [--state-dir DIR]
+  help: `Usage: shoal restart <key|name|pid> [--state-dir DIR]
 
 Stop the server of a daemon (its whole process group) and start it again through the
 crash-recovery path: requests in flight get an error, the handshake is replayed,

@@ -9,7 +9,7 @@ import { buildId } from "./proxy_command.ts";
 export const statusCommand: Command = {
   name: "status",
   summary: "Show running daemons, their servers and clients",
-  help: `Usage: shoal status [--json] [--state-dir DIR] [key|name]
+  help: `Usage: shoal status [--json] [--state-dir DIR] [key|name|pid]
 
 List every daemon of this user (or only the one matching key, key prefix or name):
 server command, pids, clients, restarts, requests served, idle timer, paths, memory.

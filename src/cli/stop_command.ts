@@ -13,7 +13,7 @@ const GONE_TIMEOUT_MS = 10_000;
 export const stopCommand: Command = {
   name: "stop",
   summary: "Stop a daemon (or all) gracefully, with its server",
-  help: `Usage: shoal stop <key|name> | --all [--state-dir DIR]
+  help: `Usage: shoal stop <key|name|pid> | --all [--state-dir DIR]
 
 Ask a daemon to exit: it stops accepting, lets attached hosts go, stops its server
 (and everything the server started) and removes its socket and lock. Waits until

@@ -7,7 +7,7 @@
  * group) → unlink the lock only if it still holds our nonce.
  */
 import { type Conn, type Listener, MAX_SOCKET_PATH, type Runtime } from "../runtime/types.ts";
-import { PROTOCOL, VERSION } from "../version.ts";
+import { isNewerBuild, PROTOCOL, VERSION } from "../version.ts";
 import { Router } from "../mcp/router.ts";
 import { DEFAULT_LANE, type RouterOutput } from "../mcp/types.ts";
 import { type DaemonHello, encodeHello, MAX_HELLO_BYTES, parseClientHello } from "../wire/hello.ts";
@@ -23,6 +23,7 @@ import { keyPaths, type KeyPaths } from "../state/paths.ts";
 import { ensureToken } from "../state/token.ts";
 import { ensureStateDir } from "../state/state_dir.ts";
 import { attach } from "../wire/attach.ts";
+import { STOPPING_BYTES } from "../wire/stopping.ts";
 
 const encoder = new TextEncoder();
 const DRAIN_MS = 2000;
@@ -149,12 +150,18 @@ export class Daemon {
       this.logger.warn("hello_refused", { reason: "wrong token", peer_pid: hello.pid });
       return this.#refuse(conn, "wrong token");
     }
-    if (hello.protocol !== PROTOCOL || hello.build !== this.options.build) {
-      return this.#meetOtherBuild(conn, hello.build, hello.role);
+    if (hello.protocol !== PROTOCOL) {
+      this.logger.warn("hello_refused", { reason: "protocol", their_protocol: hello.protocol });
+      return this.#refuse(conn, `wire protocol ${hello.protocol} is not ${PROTOCOL}`);
     }
+    // Only a newer build takes the key over; an older proxy (a host that started before
+    // an upgrade) is served as it is, so old hosts and new daemons converge.
     if (hello.role === "control") {
-      await this.#send(conn, this.#hello("ready"));
+      await this.#send(conn, this.#hello(this.phase === "ready" ? "ready" : "draining"));
       return handleControl(this, conn, first.rest);
+    }
+    if (isNewerBuild(hello.build, this.options.build)) {
+      return this.#meetNewerBuild(conn, hello.build);
     }
     if (this.phase !== "ready") {
       await this.#send(conn, this.#hello(this.phase === "draining" ? "draining" : "replaced"));
@@ -165,14 +172,10 @@ export class Daemon {
   }
 
   /**
-   * A host of another build: with no clients we step aside at once; with clients we
+   * A host of a newer build: with no clients we step aside at once; with clients we
    * drain (serve them, accept nobody new) so a new-build daemon can take the key.
    */
-  async #meetOtherBuild(conn: Conn, build: string, role: string): Promise<void> {
-    if (role === "control") {
-      await this.#send(conn, this.#hello(this.phase === "ready" ? "ready" : "draining"));
-      return handleControl(this, conn, new Uint8Array());
-    }
+  async #meetNewerBuild(conn: Conn, build: string): Promise<void> {
     this.logger.info("other_build", { their_build: build, clients: this.clientCount });
     if (this.clientCount === 0) {
       await this.#send(conn, this.#hello("replaced"));
@@ -368,6 +371,8 @@ export class Daemon {
     this.#listener?.close();
     if (this.#lock !== null) await this.#unlinkSocket();
     if (this.#drainSocket !== null) await this.runtime.fs.unlink(this.#drainSocket).catch(() => {});
+    // Goodbye first: proxies reconnect lazily instead of starting a new daemon at once.
+    for (const s of this.sessions.values()) s.send(STOPPING_BYTES);
     const drains = [...this.sessions.values()].map((s) => s.finish("daemon stopping"));
     await Promise.race([Promise.all(drains), new Promise((r) => setTimeout(r, DRAIN_MS))]);
     for (const s of this.sessions.values()) s.close("daemon stopping");

@@ -10,7 +10,7 @@ import { ensureToken } from "../state/token.ts";
 import { type ServerSpec, specArgs } from "../cli/server_spec.ts";
 import { attach } from "../wire/attach.ts";
 import { runDirect } from "./direct.ts";
-import { relay } from "./relay.ts";
+import { Relay } from "./relay.ts";
 import { watchParent } from "./watchdog.ts";
 
 /** A daemon that accepted but did not say hello by then is treated as hung. */
@@ -30,52 +30,67 @@ export async function runProxy(runtime: Runtime, spec: ServerSpec, options: Prox
     await options.warn(`shoal: warning: running the server directly, without sharing: ${reason}`);
     return runDirect(runtime, spec.command, spec.args, { cwd: spec.cwd, env: spec.env });
   };
-  let paths, token;
+  let paths;
   try {
     await ensureStateDir(runtime, spec.stateDir);
     paths = keyPaths(spec.stateDir, spec.key.key, { uid: runtime.uid() });
     if (paths.socketDir !== spec.stateDir) await ensureStateDir(runtime, paths.socketDir);
-    token = await ensureToken(runtime, spec.stateDir);
   } catch (err) {
     return direct(err instanceof Error ? err.message : String(err));
   }
   const log = paths.log;
-  const attached = await attach(runtime, {
-    paths,
-    key: spec.key.key,
-    token,
-    build: options.build,
-    role: "proxy",
-    helloTimeoutMs: HELLO_TIMEOUT_MS,
-    deadlineMs: ATTACH_DEADLINE_MS,
-    startDaemon: () => {
-      const child = runtime.spawn(
-        runtime.execPath(),
-        [...runtime.selfArgs(), "daemon", "--foreground", ...specArgs(spec)],
-        {
-          cwd: "/",
-          env: spec.env,
-          stdin: "null",
-          stdout: { appendTo: log },
-          stderr: { appendTo: log },
-          detached: true,
-        },
-      );
-      child.unref();
-    },
-  });
-  if (!("conn" in attached)) return direct(attached.reason);
+  const keyPathsNow = paths;
+  const findDaemon = async () => {
+    // Re-verified on every connect: the directory may have been replaced meanwhile.
+    await ensureStateDir(runtime, spec.stateDir);
+    return attach(runtime, {
+      paths: keyPathsNow,
+      key: spec.key.key,
+      token: await ensureToken(runtime, spec.stateDir),
+      build: options.build,
+      role: "proxy",
+      helloTimeoutMs: HELLO_TIMEOUT_MS,
+      deadlineMs: ATTACH_DEADLINE_MS,
+      startDaemon: () => {
+        const child = runtime.spawn(
+          runtime.execPath(),
+          [...runtime.selfArgs(), "daemon", "--foreground", ...specArgs(spec)],
+          {
+            cwd: "/",
+            env: spec.env,
+            stdin: "null",
+            stdout: { appendTo: log },
+            stderr: { appendTo: log },
+            detached: true,
+          },
+        );
+        child.unref();
+      },
+    });
+  };
+  let first;
+  try {
+    first = await findDaemon();
+  } catch (err) {
+    return direct(err instanceof Error ? err.message : String(err));
+  }
+  if (!("conn" in first)) return direct(first.reason);
 
   const stop = new AbortController();
   const unwatch = watchParent(runtime, () => stop.abort());
   try {
-    await relay({
+    await new Relay({
       stdin: runtime.stdin,
       stdout: runtime.stdout,
-      conn: attached.conn,
-      initial: attached.rest,
+      first,
+      reconnect: async () => {
+        const next = await findDaemon().catch(() => null);
+        return next !== null && "conn" in next ? next : null;
+      },
+      maxMessageBytes: spec.maxMessageBytes,
+      warn: (message) => void options.warn(message),
       signal: stop.signal,
-    });
+    }).run();
   } finally {
     unwatch();
   }

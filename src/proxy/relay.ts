@@ -1,62 +1,206 @@
 /**
- * The proxy's relay: host stdin → daemon socket, daemon socket → host stdout, byte for
- * byte. Buffers are bounded by construction: each direction holds at most one chunk
- * and waits for the write to be accepted before reading more.
+ * The proxy's relay: host stdin → daemon socket, daemon socket → host stdout, line by
+ * line, through a {@link HostSession} so the host survives its daemon: when the socket
+ * breaks, interrupted requests are answered with errors, a new daemon is found (or
+ * started), the handshake is replayed, and the host never sees EOF.
+ *
+ * Buffers are bounded by construction: each direction handles one chunk at a time and
+ * waits for the write to be accepted before reading more; while reconnecting, host
+ * lines wait in the pump (stdin is simply not read).
  *
  * Who ends what: host stdin EOF half-closes the socket and waits for the daemon to
- * finish answering; daemon EOF or a broken stdout ends the relay.
+ * finish answering; a broken stdout or the parent watchdog ends everything.
  */
 import type { ByteReader, ByteWriter, Conn } from "../runtime/types.ts";
+import { type FramedLine, LineSplitter } from "../rpc/line_splitter.ts";
+import { errorResponse } from "../rpc/responses.ts";
+import { recoverFields } from "../rpc/id_recovery.ts";
+import { ERROR_CODES } from "../errors.ts";
+import type { Attached } from "../wire/attach.ts";
+import { HostSession } from "./host_session.ts";
+import { isStoppingLine } from "../wire/stopping.ts";
 
-export type RelayEnd = "host-closed" | "daemon-closed" | "stdout-broken" | "aborted";
+export type RelayEnd = "host-closed" | "stdout-broken" | "aborted";
 
 export interface RelayOptions {
   stdin: ByteReader;
   stdout: ByteWriter;
-  conn: Conn;
-  /** Bytes the daemon sent along with its hello. */
-  initial: Uint8Array;
+  first: Attached;
+  /** Find or start a daemon again; resolves null when none can be had right now. */
+  reconnect(): Promise<Attached | null>;
+  maxMessageBytes: number;
+  /** One-line diagnostics (replay refused or changed); a reconnect itself is quiet. */
+  warn(message: string): void;
   signal?: AbortSignal;
 }
 
-export async function relay(o: RelayOptions): Promise<RelayEnd> {
-  let hostClosed = false;
-  const upstream = (async () => {
-    for (let chunk = await o.stdin.read(); chunk !== null; chunk = await o.stdin.read()) {
-      await o.conn.write(chunk);
-    }
-    hostClosed = true;
-    await o.conn.closeWrite();
-  })().catch(() => {}); // a broken socket shows on the read side as well
+const NL = 10;
+const encoder = new TextEncoder();
 
-  const downstream = (async (): Promise<RelayEnd> => {
-    const daemonEnd = (): RelayEnd => (hostClosed ? "host-closed" : "daemon-closed");
+export class Relay {
+  readonly #o: RelayOptions;
+  readonly #session = new HostSession();
+  #conn: Conn | null = null;
+  #connected: Promise<void> = Promise.resolve();
+  #hostClosed = false;
+  /** Set after the daemon said goodbye: reconnect only when the host speaks again. */
+  #stopping = false;
+  #wake: (() => void) | null = null;
+  #ended!: (end: RelayEnd) => void;
+  readonly #done: Promise<RelayEnd>;
+  /** Lines for the host are written in order, one batch at a time. */
+  #stdoutChain: Promise<void> = Promise.resolve();
+
+  constructor(options: RelayOptions) {
+    this.#o = options;
+    this.#done = new Promise((resolve) => (this.#ended = resolve));
+    options.signal?.addEventListener("abort", () => this.#ended("aborted"), { once: true });
+  }
+
+  /** Relay until the host is done (stdin EOF answered), stdout breaks, or abort. */
+  async run(): Promise<RelayEnd> {
+    this.#use(this.#o.first);
+    this.#pumpHost();
+    const end = await this.#done;
+    this.#conn?.close();
+    return end;
+  }
+
+  #use(attached: Attached): void {
+    const conn = attached.conn;
+    this.#conn = conn;
+    this.#pumpDaemon(conn, attached.rest);
+  }
+
+  async #pumpHost(): Promise<void> {
+    const splitter = new LineSplitter({ maxMessageBytes: this.#o.maxMessageBytes * 2 });
     try {
-      if (o.initial.length > 0) await o.stdout.write(o.initial);
+      for (let chunk = await this.#o.stdin.read(); chunk !== null; chunk = await this.#o.stdin.read()) {
+        const lines = splitter.push(chunk);
+        if (lines.length > 0) await this.#toDaemon(lines);
+      }
     } catch {
-      return "stdout-broken";
+      // An unreadable stdin is the same as a closed one.
     }
-    for (;;) {
-      let chunk: Uint8Array | null;
-      try {
-        chunk = await o.conn.read();
-      } catch {
-        return daemonEnd();
-      }
-      if (chunk === null) return daemonEnd();
-      try {
-        await o.stdout.write(chunk);
-      } catch {
-        return "stdout-broken";
-      }
-    }
-  })();
+    this.#hostClosed = true;
+    this.#wakeUp();
+    await this.#connected;
+    await this.#conn?.closeWrite().catch(() => {});
+  }
 
-  const aborted = new Promise<RelayEnd>((resolve) => {
-    o.signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
-  });
-  const end = await Promise.race([downstream, aborted]);
-  o.conn.close();
-  void upstream;
-  return end;
+  /** Commit host lines to the current daemon (waiting out a reconnect). */
+  async #toDaemon(lines: FramedLine[]): Promise<void> {
+    const parts: Uint8Array[] = [];
+    for (const line of lines) {
+      if (!(line instanceof Uint8Array)) {
+        this.#tooLarge(line.head, line.totalBytes);
+        continue;
+      }
+      this.#wakeUp();
+      await this.#connected;
+      if (this.#session.fromHost(line) === "forward") parts.push(line, NEWLINE);
+    }
+    if (parts.length === 0) return;
+    await this.#connected;
+    // A failed write shows up on the read side as a lost daemon; the session already
+    // counts these requests as in flight, so they are failed or resent there.
+    await this.#conn?.write(join(parts)).catch(() => {});
+  }
+
+  /** A host line too large even to forward: answer it here, keep the session. */
+  #tooLarge(head: Uint8Array, totalBytes: number): void {
+    const { id } = recoverFields(head);
+    if (id === undefined) return;
+    const reply = errorResponse(id, ERROR_CODES.ERR_MESSAGE_TOO_LARGE.rpc, `Message of ${totalBytes} bytes is larger than the limit`);
+    this.#toHost([encoder.encode(JSON.stringify(reply))]);
+  }
+
+  async #pumpDaemon(conn: Conn, rest: Uint8Array): Promise<void> {
+    // The daemon never sends more than its limit; the slack keeps us from ever cutting one.
+    const splitter = new LineSplitter({ maxMessageBytes: this.#o.maxMessageBytes * 2 + 1024 * 1024 });
+    let reason = "the daemon closed the connection";
+    try {
+      if (rest.length > 0) this.#fromDaemon(splitter.push(rest));
+      for (let chunk = await conn.read(); chunk !== null; chunk = await conn.read()) {
+        this.#fromDaemon(splitter.push(chunk));
+        await this.#stdoutChain;
+      }
+    } catch (err) {
+      reason = `the connection broke: ${err instanceof Error ? err.message : err}`;
+    }
+    if (this.#conn !== conn) return;
+    if (this.#hostClosed) return this.#ended("host-closed");
+    await this.#recover(reason, this.#stopping);
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  #fromDaemon(lines: FramedLine[]): void {
+    const out: Uint8Array[] = [];
+    for (const line of lines) {
+      if (!(line instanceof Uint8Array)) continue; // cannot happen: see the splitter limit
+      if (isStoppingLine(line)) {
+        this.#stopping = true;
+        continue;
+      }
+      if (this.#session.fromDaemon(line) === "forward") out.push(line);
+      out.push(...this.#session.takeHostLines());
+    }
+    for (const warning of this.#session.takeWarnings()) this.#o.warn(warning);
+    if (out.length > 0) this.#toHost(out);
+  }
+
+  #toHost(lines: Uint8Array[]): void {
+    const parts: Uint8Array[] = [];
+    for (const line of lines) parts.push(line, NEWLINE);
+    const bytes = join(parts);
+    this.#stdoutChain = this.#stdoutChain.then(() => this.#o.stdout.write(bytes)).catch(() => {
+      this.#ended("stdout-broken");
+    });
+  }
+
+  /** The daemon is gone: answer what was interrupted, find a new one, replay. */
+  async #recover(reason: string, lazily: boolean): Promise<void> {
+    let reconnected!: () => void;
+    this.#connected = new Promise((resolve) => (reconnected = resolve));
+    this.#conn = null;
+    this.#stopping = false;
+    this.#toHost(this.#session.onDisconnect(reason));
+    if (lazily) await new Promise<void>((resolve) => (this.#wake = resolve));
+    for (let delayMs = 50;; delayMs = Math.min(delayMs * 2, 2000)) {
+      if (this.#hostClosed) return this.#ended("host-closed");
+      const attached = await this.#o.reconnect();
+      if (attached !== null) {
+        const replay = this.#session.replay();
+        if (replay.lines.length > 0) {
+          const parts: Uint8Array[] = [];
+          for (const line of replay.lines) parts.push(line, NEWLINE);
+          await attached.conn.write(join(parts)).catch(() => {});
+        }
+        this.#use(attached);
+        reconnected();
+        return;
+      }
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+}
+
+const NEWLINE = Uint8Array.of(NL);
+
+function join(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

@@ -41,8 +41,9 @@ export async function attach(runtime: Runtime, o: AttachOptions): Promise<Attach
   for (;;) {
     const result = await hello(runtime, o);
     if ("conn" in result) {
-      if (result.hello.state === "ready") return result;
-      result.conn.close(); // draining or replaced: it gave up the key; a new daemon comes
+      // A draining daemon still answers control requests; proxies go to a new one.
+      if (result.hello.state === "ready" || o.role === "control") return result;
+      result.conn.close();
     } else if (result.unresponsive || result.fatal) {
       return result;
     }
