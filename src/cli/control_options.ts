@@ -5,14 +5,19 @@ import { ShoalError } from "../errors.ts";
 
 export const STATE_DIR_OPTION = { "state-dir": { type: "string" } } as const;
 
-/** The state dir for a control command: resolved and verified, never created. */
-export async function controlStateDir(runtime: Runtime, override: unknown): Promise<string> {
+/**
+ * The state dir for a control command: resolved and verified, never created. null when
+ * it does not exist: then no daemon can be running.
+ */
+export async function controlStateDir(runtime: Runtime, override: unknown): Promise<string | null> {
   const dir = await resolveStateDir(runtime, {
     override: override as string | undefined,
     env: runtime.env(),
     uid: runtime.uid(),
     cwd: runtime.cwd(),
   });
+  const exists = await runtime.fs.lstat(dir).then(() => true, () => false);
+  if (!exists) return null;
   await verifyStateDir(runtime, dir);
   return dir;
 }

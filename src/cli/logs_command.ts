@@ -28,6 +28,7 @@ Options:
     if (target === undefined) throw new ShoalError("ERR_USAGE", "logs: name a daemon by key or name");
     const lines = intOption("logs", "lines", parsed.values.lines, 50);
     const stateDir = await controlStateDir(ctx.runtime, parsed.values["state-dir"]);
+    if (stateDir === null) throw noLog(target);
     const path = await findLog(ctx.runtime, stateDir, target);
     const text = await ctx.runtime.fs.readTextFile(path);
     const all = text.split("\n");
@@ -51,7 +52,11 @@ async function findLog(runtime: Runtime, stateDir: string, target: string): Prom
     const text = await runtime.fs.readTextFile(`${stateDir}/${name}`).catch(() => "");
     if (new RegExp(`daemon_start .*\\bname=${escape(target)}(\\s|$)`, "m").test(text)) return `${stateDir}/${name}`;
   }
-  throw new ShoalError("ERR_NO_DAEMON", `No log matches "${target}": run "shoal status" to list daemons`);
+  throw noLog(target);
+}
+
+function noLog(target: string): ShoalError {
+  return new ShoalError("ERR_NO_DAEMON", `No log matches "${target}": run "shoal status" to list daemons`);
 }
 
 function escape(s: string): string {

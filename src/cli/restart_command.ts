@@ -23,6 +23,7 @@ Options:
     if (target === undefined) throw new ShoalError("ERR_USAGE", "restart: name a daemon by key or name");
     const stateDir = await controlStateDir(ctx.runtime, parsed.values["state-dir"]);
     const build = buildId(ctx.runtime.getEnv("SHOAL_BUILD_OVERRIDE"));
+    if (stateDir === null) throw noMatch(target);
     const chosen = select(await discoverDaemons(ctx.runtime, stateDir, build), target);
     if (chosen.length === 0) throw noMatch(target);
     if (chosen.length > 1) throw new ShoalError("ERR_USAGE", `restart: "${target}" matches ${chosen.length} daemons: use the key`);

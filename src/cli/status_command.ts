@@ -1,6 +1,5 @@
 import { discoverDaemons } from "../control/discover.ts";
 import { formatStatus } from "../control/format_status.ts";
-import { RuntimeError } from "../runtime/types.ts";
 import type { Command } from "./command.ts";
 import { parseCommandArgs } from "./args.ts";
 import { controlStateDir, select, STATE_DIR_OPTION } from "./control_options.ts";
@@ -21,13 +20,8 @@ Options:
   async run(ctx) {
     const parsed = parseCommandArgs("status", ctx.argv, { ...STATE_DIR_OPTION, json: { type: "boolean" } });
     const json = parsed.values.json === true;
-    let stateDir: string;
-    try {
-      stateDir = await controlStateDir(ctx.runtime, parsed.values["state-dir"]);
-    } catch (err) {
-      if (err instanceof RuntimeError && err.code === "ENOENT") return nothing(ctx, json);
-      throw err;
-    }
+    const stateDir = await controlStateDir(ctx.runtime, parsed.values["state-dir"]);
+    if (stateDir === null) return nothing(ctx, json);
     let found = await discoverDaemons(ctx.runtime, stateDir, buildId(ctx.runtime.getEnv("SHOAL_BUILD_OVERRIDE")));
     if (parsed.positionals[0] !== undefined) found = select(found, parsed.positionals[0]);
     if (found.length === 0) return nothing(ctx, json);

@@ -31,7 +31,7 @@ Options:
     }
     const stateDir = await controlStateDir(ctx.runtime, parsed.values["state-dir"]);
     const build = buildId(ctx.runtime.getEnv("SHOAL_BUILD_OVERRIDE"));
-    const found = await discoverDaemons(ctx.runtime, stateDir, build);
+    const found = stateDir === null ? [] : await discoverDaemons(ctx.runtime, stateDir, build);
     const chosen = all ? found : select(found, target!);
     if (chosen.length === 0) {
       if (all) {
@@ -40,7 +40,7 @@ Options:
       }
       throw noMatch(target!);
     }
-    const token = (await readToken(ctx.runtime, stateDir)) ?? "";
+    const token = (await readToken(ctx.runtime, stateDir!)) ?? "";
     const results = await Promise.all(chosen.map((f) => stopOne(ctx.runtime, f, token, build)));
     for (const line of results) await ctx.out(line);
     return results.some((line) => line.startsWith("failed")) ? 1 : 0;
