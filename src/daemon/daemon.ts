@@ -7,10 +7,11 @@
  * group) → unlink the lock only if it still holds our nonce.
  */
 import { type Conn, type Listener, MAX_SOCKET_PATH, type Runtime } from "../runtime/types.ts";
-import { isNewerBuild, PROTOCOL, VERSION } from "../version.ts";
+import { PROTOCOL, VERSION } from "../version.ts";
 import { Router } from "../mcp/router.ts";
 import { DEFAULT_LANE, type RouterOutput } from "../mcp/types.ts";
-import { type DaemonHello, encodeHello, MAX_HELLO_BYTES, parseClientHello } from "../wire/hello.ts";
+import { type ClientHello, type DaemonHello, encodeHello, MAX_HELLO_BYTES, parseClientHello } from "../wire/hello.ts";
+import { admit } from "./admission.ts";
 import { readFirstLine } from "../wire/first_line.ts";
 import { acquireDaemonLock, type DaemonLock } from "./daemon_lock.ts";
 import { ClientSession } from "./client_session.ts";
@@ -142,50 +143,37 @@ export class Daemon {
     }
     if (first === null) return conn.close();
     const hello = parseClientHello(first.line);
-    if (typeof hello === "string") {
-      this.logger.warn("hello_refused", { reason: hello });
-      return this.#refuse(conn, hello);
+    const verdict = typeof hello === "string" ? { kind: "refuse" as const, reason: hello } : admit(hello, {
+      token: this.#token,
+      build: this.options.build,
+      phase: this.phase,
+      clients: this.clientCount,
+    });
+    const peer = typeof hello === "string" ? undefined : hello.pid;
+    switch (verdict.kind) {
+      case "refuse":
+        this.logger.warn("hello_refused", { reason: verdict.reason, peer_pid: peer });
+        return this.#refuse(conn, verdict.reason);
+      case "control":
+        await this.#send(conn, this.#hello(this.phase === "ready" ? "ready" : "draining"));
+        return handleControl(this, conn, first.rest);
+      case "away":
+        await this.#send(conn, this.#hello(verdict.state));
+        return conn.close();
+      case "replace":
+      case "drain": {
+        const build = (hello as ClientHello).build;
+        this.logger.info("newer_build", { their_build: build, clients: this.clientCount, action: verdict.kind });
+        if (verdict.kind === "drain") await this.drain(`build ${build} wants this key`);
+        await this.#send(conn, this.#hello(verdict.kind === "drain" ? "draining" : "replaced"));
+        conn.close();
+        if (verdict.kind === "replace") await this.shutdown(`replaced by build ${build}`);
+        return;
+      }
+      case "attach":
+        await this.#send(conn, this.#hello("ready"));
+        this.#attach(conn, peer!, first.rest);
     }
-    if (hello.token !== this.#token) {
-      this.logger.warn("hello_refused", { reason: "wrong token", peer_pid: hello.pid });
-      return this.#refuse(conn, "wrong token");
-    }
-    if (hello.protocol !== PROTOCOL) {
-      this.logger.warn("hello_refused", { reason: "protocol", their_protocol: hello.protocol });
-      return this.#refuse(conn, `wire protocol ${hello.protocol} is not ${PROTOCOL}`);
-    }
-    // Only a newer build takes the key over; an older proxy (a host that started before
-    // an upgrade) is served as it is, so old hosts and new daemons converge.
-    if (hello.role === "control") {
-      await this.#send(conn, this.#hello(this.phase === "ready" ? "ready" : "draining"));
-      return handleControl(this, conn, first.rest);
-    }
-    if (isNewerBuild(hello.build, this.options.build)) {
-      return this.#meetNewerBuild(conn, hello.build);
-    }
-    if (this.phase !== "ready") {
-      await this.#send(conn, this.#hello(this.phase === "draining" ? "draining" : "replaced"));
-      return conn.close();
-    }
-    await this.#send(conn, this.#hello("ready"));
-    this.#attach(conn, hello.pid, first.rest);
-  }
-
-  /**
-   * A host of a newer build: with no clients we step aside at once; with clients we
-   * drain (serve them, accept nobody new) so a new-build daemon can take the key.
-   */
-  async #meetNewerBuild(conn: Conn, build: string): Promise<void> {
-    this.logger.info("other_build", { their_build: build, clients: this.clientCount });
-    if (this.clientCount === 0) {
-      await this.#send(conn, this.#hello("replaced"));
-      conn.close();
-      await this.shutdown("replaced by another build");
-      return;
-    }
-    await this.drain("another build wants this key");
-    await this.#send(conn, this.#hello("draining"));
-    conn.close();
   }
 
   /** Stop taking new hosts and give up the key; exit when the last host leaves. */
