@@ -206,7 +206,7 @@ test("version policy: same request or negotiated version shares, others get thei
 });
 
 test(
-  "upstreamClientInfo replaces the host's clientInfo upstream, nothing else",
+  "upstreamClientInfo replaces the host's clientInfo upstream",
   { timeout: 5000 },
   () => {
     const h = new Harness({ upstreamClientInfo: { name: "shoal", version: "0.1.0" } });
@@ -221,9 +221,37 @@ test(
     ));
     assert.deepEqual(up.params, {
       protocolVersion: "2025-06-18",
-      capabilities: { roots: { listChanged: true } },
+      capabilities: {
+        roots: { listChanged: true },
+        sampling: {},
+        elicitation: { form: {}, url: {} },
+      },
       clientInfo: { name: "shoal", version: "0.1.0" },
     });
+  },
+);
+
+test(
+  "upstream capabilities: the first host's, plus what any later host may answer",
+  { timeout: 5000 },
+  () => {
+    const h = new Harness();
+    h.add(1);
+    const [up] = toUpstream(h.send(
+      1,
+      request(0, "initialize", {
+        protocolVersion: "2025-06-18",
+        capabilities: { sampling: { tools: {} }, experimental: { x: 1 } },
+        clientInfo: { name: "bare", version: "1" },
+      }),
+    ));
+    assert.deepEqual(up.params.capabilities, {
+      sampling: { tools: {} },
+      experimental: { x: 1 },
+      elicitation: { form: {}, url: {} },
+      roots: { listChanged: true },
+    });
+    assert.deepEqual(up.params.clientInfo, { name: "bare", version: "1" });
   },
 );
 

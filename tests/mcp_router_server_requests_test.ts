@@ -75,21 +75,20 @@ test("an only-busy host without the capability is skipped", { timeout: 5000 }, (
   assert.deepEqual(recipients(h.server(request("r", "roots/list"))), [2]);
 });
 
-test("no capable host: -32601 back to the server", { timeout: 5000 }, () => {
-  const h = setup({ 1: { roots: {} } });
-  for (
-    const message of [
-      sampling(1),
-      request(2, "elicitation/create", { message: "x", requestedSchema: {} }),
-    ]
-  ) {
-    const out = h.server(message);
-    assert.deepEqual(recipients(out), []);
-    const [err] = toUpstream(out);
-    assert.strictEqual(err.id, message.id);
-    assert.equal(err.error.code, -32601);
-    assert.ok(logEvents(out).includes("server_request_unroutable"));
-  }
+test("no capable host: sampling gets -32601, elicitation is declined, roots are empty", {
+  timeout: 5000,
+}, () => {
+  const h = setup({ 1: {} });
+  const out = h.server(sampling(1));
+  assert.deepEqual(recipients(out), []);
+  const [err] = toUpstream(out);
+  assert.strictEqual(err.id, 1);
+  assert.equal(err.error.code, -32601);
+  assert.ok(logEvents(out).includes("server_request_unroutable"));
+  const declined = toUpstream(h.server(request("e", "elicitation/create", { message: "x", requestedSchema: {} })));
+  assert.deepEqual(declined, [result("e", { action: "decline" })]);
+  const roots = toUpstream(h.server(request(3, "roots/list")));
+  assert.deepEqual(roots, [result(3, { roots: [] })]);
 });
 
 test("capability details: sampling tools, elicitation modes", { timeout: 5000 }, () => {

@@ -88,9 +88,11 @@ export function handleInitialize(
   if (init.state === "pending") return;
   init.state = "pending";
   init.requestedVersion = version;
-  init.params = state.upstreamClientInfo === undefined
-    ? params
-    : { ...params, clientInfo: state.upstreamClientInfo };
+  init.params = {
+    ...params,
+    capabilities: sharedCapabilities(params.capabilities),
+    ...(state.upstreamClientInfo === undefined ? {} : { clientInfo: state.upstreamClientInfo }),
+  };
   sendOwnRequest(lane, "initialize", init.params, "initialize", out);
 }
 
@@ -233,4 +235,22 @@ function finishReplay(lane: Lane, out: Emitter, succeeded: boolean): void {
     }
   }
   out.log("info", "lane_replayed", { lane: lane.id, protocolVersion: lane.init.negotiatedVersion });
+}
+
+/**
+ * What the daemon declares upstream: the first host's capabilities plus sampling,
+ * elicitation (form and URL) and roots, because the server talks to every host through
+ * this one connection and a later host may answer what the first could not. Requests
+ * no attached host can serve get the answer a host without the capability would give
+ * (`server_requests.ts`: decline, no roots, or an error for sampling).
+ */
+export function sharedCapabilities(first: unknown): JsonObject {
+  const own = isJsonObject(first) ? first : {};
+  const elicitation = isJsonObject(own.elicitation) ? own.elicitation : {};
+  return {
+    ...own,
+    sampling: isJsonObject(own.sampling) ? own.sampling : {},
+    elicitation: { form: {}, url: {}, ...elicitation },
+    roots: { listChanged: true, ...(isJsonObject(own.roots) ? own.roots : {}) },
+  };
 }

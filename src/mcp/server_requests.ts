@@ -9,7 +9,7 @@
  * 2. the only host with requests in flight on the lane;
  * 3. the most recently active host that declared the needed capability.
  * Each candidate must have declared the capability the method needs. No candidate →
- * −32601 to the server (what a host without the capability would answer). `ping` is
+ * elicitation is declined, roots are empty, anything else gets −32601. `ping` is
  * answered by the router itself and never reaches a host.
  *
  * The host sees a fresh per-host id (a restarted server starts its ids over, a host
@@ -34,6 +34,15 @@ import type { ServerRequest } from "./pending.ts";
 import type { RouterState } from "./router_state.ts";
 import type { Session } from "./session.ts";
 
+/**
+ * Answers for requests no attached host can serve, as a host without a human or without
+ * roots would give them (the daemon declares these capabilities for all its hosts).
+ */
+const UNROUTABLE_ANSWERS: Readonly<Record<string, JsonObject>> = {
+  "elicitation/create": { action: "decline" },
+  "roots/list": { roots: [] },
+};
+
 /** A request from a server. */
 export function routeServerRequest(
   state: RouterState,
@@ -52,9 +61,10 @@ export function routeServerRequest(
   if (target === undefined) {
     state.serverRequestsServed++;
     out.log("info", "server_request_unroutable", { lane: lane.id, method });
+    const fallback = lane.era === "modern" ? undefined : UNROUTABLE_ANSWERS[method];
     out.upstreamNow(
       lane,
-      errorResponse(
+      fallback !== undefined ? resultResponse(message.id, fallback) : errorResponse(
         message.id,
         ErrorCode.MethodNotFound,
         `Method not found: no attached host can answer ${method}`,
