@@ -50,12 +50,12 @@ deno_target() {
 case "$runtime" in
   bun)
     if [ "${#targets[@]}" -eq 0 ]; then
-      "$bin/bun" build --compile --minify --sourcemap=none src/main.ts --outfile dist/shoal >/dev/null
+      "$bin/bun" build --compile --minify --bytecode --format=esm --sourcemap=none src/main.ts --outfile dist/shoal >/dev/null
       report dist/shoal
     fi
     for t in "${targets[@]}"; do
       out="dist/shoal-$t"; [ "$t" = windows-x64 ] && out="$out.exe"
-      "$bin/bun" build --compile --minify --target="bun-$t" src/main.ts --outfile "$out" >/dev/null
+      "$bin/bun" build --compile --minify --bytecode --format=esm --target="bun-$t" src/main.ts --outfile "$out" >/dev/null
       report "$out"
     done ;;
   deno)
