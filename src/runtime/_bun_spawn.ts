@@ -37,8 +37,16 @@ function stdio(spec: StdioSpec, opened: number[]): BunStdio {
   return spec === "null" ? "ignore" : spec;
 }
 
-function writerFromFileSink(sink: Bun.FileSink): ByteWriter {
-  const action = "Cannot write to child stdin";
+/**
+ * {@link ByteWriter} over a Bun FileSink (child stdin, and our own stdout/stderr).
+ * `end: false` leaves the fd open on `closeWrite()` (our stdio: see `withNodeProcess`).
+ */
+export function writerFromFileSink(
+  sink: Bun.FileSink,
+  what = "child stdin",
+  options: { end?: boolean } = {},
+): ByteWriter {
+  const action = `Cannot write to ${what}`;
   let failure: RuntimeError | null = null;
   let closing: Promise<void> | null = null;
   let tail: Promise<void> = Promise.resolve();
@@ -62,6 +70,7 @@ function writerFromFileSink(sink: Bun.FileSink): ByteWriter {
     },
     closeWrite() {
       closing ??= tail.then(async () => {
+        if (options.end === false) return;
         // Benign: the child may be gone already; EOF is then moot.
         await Promise.resolve().then(() => sink.end()).catch(() => {});
       });

@@ -16,7 +16,14 @@ export type AdapterCore = Pick<
   "name" | "engine" | "listenUnix" | "connectUnix" | "spawn"
 >;
 
-export function withNodeProcess(core: AdapterCore, engine: Engine): Runtime {
+/** Native stdio an adapter may bring instead of node's streams (Bun: 30 → 20 µs per round trip). */
+export interface NativeStdio {
+  stdin(): ByteReader;
+  stdout(): ByteWriter;
+  stderr(): ByteWriter;
+}
+
+export function withNodeProcess(core: AdapterCore, engine: Engine, native?: NativeStdio): Runtime {
   let stdin: ByteReader | null = null;
   let stdout: ByteWriter | null = null;
   let stderr: ByteWriter | null = null;
@@ -45,13 +52,13 @@ export function withNodeProcess(core: AdapterCore, engine: Engine): Runtime {
     uid: () => process.getuid?.() ?? -1,
     exit: (code) => process.exit(code),
     get stdin() {
-      return stdin ??= readerFromNodeStream(process.stdin, "stdin");
+      return stdin ??= native?.stdin() ?? readerFromNodeStream(process.stdin, "stdin");
     },
     get stdout() {
-      return stdout ??= new NodeWriter(process.stdout, "stdout", { endStream: false });
+      return stdout ??= native?.stdout() ?? new NodeWriter(process.stdout, "stdout", { endStream: false });
     },
     get stderr() {
-      return stderr ??= new NodeWriter(process.stderr, "stderr", { endStream: false });
+      return stderr ??= native?.stderr() ?? new NodeWriter(process.stderr, "stderr", { endStream: false });
     },
     fs: nodeFs,
   };
