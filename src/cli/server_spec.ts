@@ -38,7 +38,8 @@ export const SERVER_OPTIONS_HELP = `  --name NAME             Share by this name
   --cwd DIR               Directory the server runs in (default: the current one)
   --max-message-bytes N   Largest JSON-RPC message accepted (default 32 MiB)
   --max-queue-bytes N     Bytes queued for a host that stopped reading before it is
-                          disconnected (default 64 MiB)
+                          disconnected, and for a server that stopped reading before
+                          requests to it fail at once (default 64 MiB)
   --log-level LEVEL       Daemon log level: trace, debug, info, warn, error (default info)`;
 
 export interface ServerSpec {

@@ -41,6 +41,11 @@ export class ClientSession {
     this.#outbox = new Outbox(options.conn, options.maxQueueBytes, () => {
       options.logger.warn("client_overflow", { queue_bytes: options.maxQueueBytes });
       this.close("outbox overflow: the host stopped reading");
+    }, {
+      // A host that died after half-closing leaves our reader at EOF forever: only the
+      // failed write tells us it is gone, and its in-flight work must be cancelled now.
+      onWriteError: (error) =>
+        this.close(`write failed: ${error instanceof Error ? error.message : error}`),
     });
   }
 

@@ -135,9 +135,10 @@ export class Daemon {
     let first;
     try {
       first = await readFirstLine(conn, MAX_HELLO_BYTES);
-    } catch {
-      this.logger.warn("hello_refused", { reason: "hello longer than 64 KiB" });
-      return this.#refuse(conn, "hello is longer than 64 KiB");
+    } catch (err) {
+      const reason = err instanceof RangeError ? "hello is longer than 64 KiB" : `hello unreadable: ${err}`;
+      this.logger.warn("hello_refused", { reason });
+      return this.#refuse(conn, reason);
     } finally {
       clearTimeout(timer);
     }
@@ -298,6 +299,7 @@ export class Daemon {
       env: o.env,
       logger: this.logger,
       maxMessageBytes: o.maxMessageBytes,
+      maxQueueBytes: o.maxQueueBytes,
       onLine: (line) => this.dispatch(this.router.fromUpstream(lane, line)),
       onOversized: (line) => this.dispatch(this.router.fromUpstream(lane, line)),
       onExit: (detail) => this.dispatch(this.router.laneExited(lane, detail)),

@@ -27,6 +27,20 @@ export interface UpstreamStatus {
   rssBytes: number | null;
 }
 
+/** The router's tables for one lane: all zero/empty when nobody uses it. */
+export interface LaneTables {
+  lane: string;
+  era: string;
+  protocolVersion: string | null;
+  clients: number;
+  pending: number;
+  progressTokens: number;
+  held: number;
+  subscriptions: number;
+  tasks: number;
+  serverRequests: number;
+}
+
 export interface DaemonStatus {
   schema: 1;
   key: string;
@@ -45,6 +59,7 @@ export interface DaemonStatus {
   uptimeMs: number;
   clients: ClientStatus[];
   upstreams: UpstreamStatus[];
+  lanes: LaneTables[];
   requestsServed: number;
   idle: { timeoutMs: number; expiresInMs: number | null };
   socket: string;
@@ -96,6 +111,18 @@ export async function daemonStatus(daemon: Daemon): Promise<DaemonStatus> {
     uptimeMs: now - daemon.startedAt,
     clients,
     upstreams,
+    lanes: snapshot.lanes.map((l) => ({
+      lane: l.lane,
+      era: l.era,
+      protocolVersion: l.protocolVersion ?? null,
+      clients: l.clients,
+      pending: l.pending,
+      progressTokens: l.progressTokens,
+      held: l.held,
+      subscriptions: l.subscriptions.length,
+      tasks: l.tasks,
+      serverRequests: l.serverRequests,
+    })),
     requestsServed: snapshot.totals.requestsServed,
     idle: {
       timeoutMs: o.idleMs,

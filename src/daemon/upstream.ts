@@ -1,12 +1,18 @@
 /**
  * One real server process (a "lane"): spawned in its own process group so stopping it
- * reaches every descendant, stdout framed into lines for the router, stderr kept line
- * by line in the log and in a bounded tail for `status` and crash errors, and
- * restarted by the {@link RestartPolicy} when it dies on its own.
+ * reaches every descendant, stdout framed into lines for the router, stdin fed through
+ * a bounded {@link Outbox}, stderr kept line by line in the log and in a bounded tail
+ * for `status` and crash errors, and restarted by the {@link RestartPolicy} when it
+ * dies on its own.
  */
 import type { ChildProcess, ExitStatus, Runtime } from "../runtime/types.ts";
+import { ErrorCode } from "../rpc/error_codes.ts";
+import { recoverFields } from "../rpc/id_recovery.ts";
 import { LineSplitter, type OversizedLine } from "../rpc/line_splitter.ts";
+import { isJsonObject, isRequestId } from "../rpc/message.ts";
+import { errorResponse } from "../rpc/responses.ts";
 import type { Logger } from "./log.ts";
+import { Outbox } from "./outbox.ts";
 import { RestartPolicy } from "./restart_policy.ts";
 
 export type UpstreamState = "starting" | "running" | "restarting" | "crash-loop" | "stopped";
@@ -19,6 +25,12 @@ export interface UpstreamOptions {
   env: Record<string, string>;
   logger: Logger;
   maxMessageBytes: number;
+  /**
+   * Bytes queued for the server's stdin while it does not read; past this, messages
+   * are refused and requests among them answered with an error at once. Default:
+   * twice `maxMessageBytes` (one largest message being written, one waiting).
+   */
+  maxQueueBytes?: number;
   /** A complete line from the server's stdout. */
   onLine(line: Uint8Array): void;
   /** A line too long to keep: only its head is passed on. */
@@ -49,7 +61,9 @@ export class Upstream {
   readonly stderrTail: string[] = [];
   #child: ChildProcess | null = null;
   #startedAt = 0;
-  #writes: Promise<void> = Promise.resolve();
+  #stdin: Outbox | null = null;
+  /** Messages refused since the server's stdin filled up (0 = it keeps up). */
+  #refused = 0;
   #stopping = false;
   #restartNow = false;
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
@@ -84,7 +98,10 @@ export class Upstream {
       return;
     }
     this.#child = child;
-    this.#writes = Promise.resolve();
+    this.#stdin = child.stdin === null
+      ? null
+      : new Outbox(child.stdin, o.maxQueueBytes ?? 2 * o.maxMessageBytes);
+    this.#refused = 0;
     this.pid = child.pid;
     this.#startedAt = Date.now();
     this.state = "running";
@@ -100,16 +117,44 @@ export class Upstream {
     });
   }
 
-  /** Queue bytes for the server's stdin, in order. Dropped (and logged) when not running. */
+  /**
+   * Queue one message (a line) for the server's stdin, in order. Dropped (and logged)
+   * when not running. When the server stops reading and its queue is full, the message
+   * is refused: a request gets an error response at once (through `onLine`, as if the
+   * server had answered), so no host waits on bytes that were never sent, and the
+   * daemon's memory stays bounded. A write failure (EPIPE) is left to the exit handler.
+   */
   write(bytes: Uint8Array): void {
-    const child = this.#child;
-    if (child?.stdin == null || this.state !== "running") {
+    const stdin = this.#stdin;
+    if (stdin === null || this.state !== "running") {
       this.#o.logger.debug("server_write_dropped", { lane: this.lane, bytes: bytes.length });
       return;
     }
-    this.#writes = this.#writes.then(() => child.stdin!.write(bytes)).catch(() => {
-      // EPIPE: the exit handler reports the crash; the router fails the requests.
-    });
+    if (stdin.offer(bytes)) return;
+    if (stdin.closed) return; // the write side broke: the server is exiting
+    this.#refuse(stdin, bytes);
+  }
+
+  #refuse(stdin: Outbox, bytes: Uint8Array): void {
+    const o = this.#o;
+    if (this.#refused++ === 0) {
+      o.logger.warn("server_input_full", {
+        lane: this.lane,
+        pid: this.pid,
+        queued_bytes: stdin.pendingBytes,
+        limit: stdin.maxBytes,
+      });
+      // The episode ends when the server has read everything queued.
+      stdin.drained().then(() => {
+        if (this.#stdin !== stdin || stdin.closed) return;
+        const fields = { lane: this.lane, pid: this.pid, dropped: this.#refused };
+        o.logger.info("server_input_resumed", fields);
+        this.#refused = 0;
+      });
+    }
+    const errors = refusedRequestErrors(bytes, stdin.maxBytes);
+    // Answer after the current dispatch: the router is not re-entered mid-output.
+    if (errors.length > 0) queueMicrotask(() => errors.forEach((line) => o.onLine(line)));
   }
 
   get running(): boolean {
@@ -138,7 +183,12 @@ export class Upstream {
     const gone = child.exited.then(() => true);
     const within = (ms: number) =>
       Promise.race([gone, new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
-    await child.stdin?.closeWrite().catch(() => {});
+    // EOF after what is queued, but never wait on a server that stopped reading: the
+    // grace period runs either way.
+    const stdin = this.#stdin;
+    void (stdin?.drained() ?? Promise.resolve())
+      .then(() => child.stdin?.closeWrite())
+      .catch(() => {});
     if (!(await within(grace))) {
       child.killGroup("SIGTERM");
       if (!(await within(grace))) child.killGroup("SIGKILL");
@@ -216,4 +266,36 @@ export class Upstream {
     if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
     this.#o.logger.info("server_stderr", { lane: this.lane, line });
   }
+}
+
+const encoder = new TextEncoder();
+
+/** Refused messages up to this size are parsed whole; larger ones are read at both ends. */
+const PARSE_WHOLE_BYTES = 8192;
+
+/**
+ * The error responses, as server output lines, for the requests in one refused
+ * message (the daemon writes one message, or a batch, per line). Notifications and
+ * responses get none: JSON-RPC never answers those.
+ */
+function refusedRequestErrors(bytes: Uint8Array, limit: number): Uint8Array[] {
+  const message = `Server is not reading its input: request dropped, ${limit} bytes already queued`;
+  const answer = (id: string | number) =>
+    encoder.encode(JSON.stringify(errorResponse(id, ErrorCode.ConnectionClosed, message)));
+  if (bytes.length > PARSE_WHOLE_BYTES && bytes[0] === 0x7b /* { */) {
+    // Parsing a huge refused message would cost what refusing it saves.
+    const end = bytes[bytes.length - 1] === 0x0a ? bytes.length - 1 : bytes.length;
+    const head = bytes.subarray(0, 4096);
+    const fields = recoverFields(head, bytes.subarray(Math.max(0, end - 1024), end));
+    return fields.method !== undefined && fields.id !== undefined ? [answer(fields.id)] : [];
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return []; // the daemon only writes JSON; nothing to answer
+  }
+  return (Array.isArray(value) ? value : [value])
+    .filter((m) => isJsonObject(m) && typeof m.method === "string" && isRequestId(m.id))
+    .map((m) => answer((m as { id: string | number }).id));
 }

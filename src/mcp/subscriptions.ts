@@ -12,7 +12,8 @@ import {
   type JsonRpcResponse,
   objectParams,
 } from "../rpc/message.ts";
-import { resultResponse } from "../rpc/responses.ts";
+import { errorResponse, resultResponse } from "../rpc/responses.ts";
+import { ErrorCode } from "../rpc/error_codes.ts";
 import type { BatchCollector } from "./batch.ts";
 import type { Emitter } from "./emitter.ts";
 import { sendOwnRequest } from "./forward.ts";
@@ -20,7 +21,21 @@ import type { Lane, UriSubscription } from "./lane.ts";
 import type { PendingRequest } from "./pending.ts";
 import type { Session } from "./session.ts";
 
-/** A host's `resources/subscribe`. Returns false when there is no URI to share. */
+/**
+ * A subscription request without a string `uri` is answered −32602 here: forwarded, a
+ * lenient server could subscribe something nobody would ever unsubscribe.
+ */
+function invalidUri(
+  session: Session,
+  message: JsonRpcRequest,
+  out: Emitter,
+  batch: BatchCollector | undefined,
+): true {
+  out.reply(session, batch, errorResponse(message.id, ErrorCode.InvalidParams, `Invalid params: ${message.method} needs a string uri`));
+  return true;
+}
+
+/** A host's `resources/subscribe`, shared per URI. */
 export function subscribe(
   session: Session,
   lane: Lane,
@@ -29,7 +44,7 @@ export function subscribe(
   batch: BatchCollector | undefined,
 ): boolean {
   const uri = objectParams(message)?.uri;
-  if (typeof uri !== "string") return false;
+  if (typeof uri !== "string") return invalidUri(session, message, out, batch);
   if (session.subscriptions.has(uri)) {
     out.reply(session, batch, resultResponse(message.id, {}));
     return true;
@@ -58,7 +73,7 @@ export function unsubscribe(
   batch: BatchCollector | undefined,
 ): boolean {
   const uri = objectParams(message)?.uri;
-  if (typeof uri !== "string") return false;
+  if (typeof uri !== "string") return invalidUri(session, message, out, batch);
   const subscription = lane.subscriptions.get(uri);
   if (subscription !== undefined && subscription.waiters.some((w) => w.session === session)) {
     // Its subscribe is still waiting for the shared one: settle it first, in order.

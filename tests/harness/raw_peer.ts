@@ -12,6 +12,8 @@ export interface RawPeerOptions {
   command: string;
   args?: string[];
   env?: Record<string, string>;
+  /** Start from this process's environment (default) or from `env` alone. */
+  inheritEnv?: boolean;
   cwd?: string;
   /** New session: the child leads its own process group (what shoal's daemon does). */
   detached?: boolean;
@@ -43,7 +45,11 @@ export interface RawPeer {
 export function startRawPeer(options: RawPeerOptions): RawPeer {
   const child = spawn(options.command, options.args ?? [], {
     cwd: options.cwd,
-    env: options.env ? { ...process.env, ...options.env } : undefined,
+    env: options.inheritEnv === false
+      ? options.env ?? {}
+      : options.env
+      ? { ...process.env, ...options.env }
+      : undefined,
     detached: options.detached ?? false,
     stdio: ["pipe", "pipe", "pipe"],
   });
