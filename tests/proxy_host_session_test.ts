@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ERROR_CODES } from "../src/errors.ts";
-import { HostSession } from "../src/proxy/host_session.ts";
+import { HostSession, type Replay } from "../src/proxy/host_session.ts";
 import { MessagePeek, peekedMethod, peekMessage } from "../src/proxy/_peek_message.ts";
 
 const encoder = new TextEncoder();
@@ -10,6 +10,8 @@ const T = { timeout: 5000 };
 const LOST = ERROR_CODES.ERR_DAEMON_LOST.rpc;
 
 const bytes = (text: string) => encoder.encode(text);
+/** Everything a replay sends: at once, and after its handshake is answered. */
+const all = (replay: Replay) => [...replay.lines, ...replay.afterHandshake];
 const line = (message: unknown) => bytes(JSON.stringify(message));
 const text = (l: Uint8Array) => decoder.decode(l);
 const json = (l: Uint8Array) => JSON.parse(text(l));
@@ -68,13 +70,19 @@ test("the handshake is replayed under private ids whose answers the host never s
 
   assert.deepEqual(session.onDisconnect("daemon closed the connection"), []);
   const replay = session.replay();
-  assert.equal(replay.lines.length, 2);
+  assert.equal(all(replay).length, 2);
   const privateId = "shoal-replay-t-1";
-  assert.equal(text(replay.lines[0]), original.replace(`"id":0 `, `"id":"${privateId}" `));
-  assert.deepEqual(json(replay.lines[1]), { jsonrpc: "2.0", method: "notifications/initialized" });
+  assert.equal(text(all(replay)[0]), original.replace(`"id":0 `, `"id":"${privateId}" `));
+  assert.deepEqual(json(all(replay)[1]), { jsonrpc: "2.0", method: "notifications/initialized" });
   assert.deepEqual([...replay.swallow], [privateId]);
+  // The handshake goes alone; the rest follows its answer.
+  assert.equal(replay.lines.length, 1);
+  assert.equal(session.replaying, true);
+  assert.deepEqual(session.takeDaemonLines(), []);
 
   assert.equal(session.fromDaemon(result(privateId, INIT_RESULT)), "drop");
+  assert.equal(session.replaying, false);
+  assert.deepEqual(session.takeDaemonLines().map(text), replay.afterHandshake.map(text));
   // The server advertised tools.listChanged only: the host is told to look again.
   assert.deepEqual(session.takeHostLines().map(json), [{ jsonrpc: "2.0", method: "notifications/tools/list_changed" }]);
   assert.deepEqual(session.takeWarnings(), []);
@@ -128,7 +136,7 @@ test("an initialize in flight at the disconnect is resent with the host's id, no
   session.fromHost(request(5, "ping"));
   assert.deepEqual(session.onDisconnect("daemon killed"), []);
   const replay = session.replay();
-  assert.deepEqual(replay.lines.map(text), [text(init), text(request(5, "ping"))]);
+  assert.deepEqual(all(replay).map(text), [text(init), text(request(5, "ping"))]);
   assert.equal(replay.swallow.size, 0);
   // The new daemon's answer goes to the host, and the handshake is then complete.
   assert.equal(session.fromDaemon(result("init-1", INIT_RESULT)), "forward");
@@ -148,7 +156,7 @@ test("the handshake is the host's accepted initialize, not a refused or repeated
   session.fromHost(request(2, "initialize", { ...INIT_PARAMS, clientInfo: { name: "other", version: "0" } }));
   session.fromDaemon(failure(2, -32600));
   session.onDisconnect("gone");
-  const [replayed] = session.replay().lines.map(json);
+  const [replayed] = all(session.replay()).map(json);
   assert.deepEqual(replayed, { jsonrpc: "2.0", id: "p-1", method: "initialize", params: INIT_PARAMS });
 });
 
@@ -157,12 +165,12 @@ test("a request is resent across at most maxResends reconnects, then fails", T, 
   session.fromHost(request(1, "initialize", INIT_PARAMS));
   for (let i = 0; i < 2; i++) {
     assert.deepEqual(session.onDisconnect(`crash ${i}`), []);
-    assert.equal(session.replay().lines.length, 1);
+    assert.equal(all(session.replay()).length, 1);
   }
   const lines = session.onDisconnect("crash 2").map(json);
   assert.deepEqual(lines.map((l) => [l.id, l.error.code]), [[1, LOST]]);
   assert.equal(session.handshake, "none");
-  assert.deepEqual(session.replay().lines, []);
+  assert.deepEqual(all(session.replay()), []);
 });
 
 test("reads are resent with the host's ids; calls with effects fail", T, () => {
@@ -174,10 +182,10 @@ test("reads are resent with the host's ids; calls with effects fail", T, () => {
   const failed = session.onDisconnect("gone").map(json);
   assert.deepEqual(failed.map((f) => f.id), [4]);
   const replay = session.replay();
-  assert.equal(replay.lines.length, 4); // initialize, initialized, tools/list, resources/read
-  assert.deepEqual(text(replay.lines[2]), text(list));
-  assert.equal(json(replay.lines[3]).id, 5);
-  assert.deepEqual(answerReplay(session, replay.lines), ["drop", "forward", "forward"]);
+  assert.equal(all(replay).length, 4); // initialize, initialized, tools/list, resources/read
+  assert.deepEqual(text(all(replay)[2]), text(list));
+  assert.equal(json(all(replay)[3]).id, 5);
+  assert.deepEqual(answerReplay(session, all(replay)), ["drop", "forward", "forward"]);
   assert.equal(session.inflightCount, 0);
 });
 
@@ -187,7 +195,7 @@ test("a host line sent after the replay is not resent by it again", T, () => {
   session.onDisconnect("gone");
   // The relay feeds lines the host wrote during the reconnect once they are sent.
   session.fromHost(request(4, "prompts/list"));
-  const ids = session.replay().lines.map((l) => json(l).id);
+  const ids = all(session.replay()).map((l) => json(l).id);
   assert.deepEqual(ids.slice(2), [3]);
 });
 
@@ -206,7 +214,7 @@ test("subscriptions and the last log level are replayed; refused ones are not", 
 
   session.onDisconnect("gone");
   const replay = session.replay();
-  const messages = replay.lines.map(json);
+  const messages = all(replay).map(json);
   assert.deepEqual(messages.map((m) => m.method), [
     "initialize",
     "notifications/initialized",
@@ -218,7 +226,7 @@ test("subscriptions and the last log level are replayed; refused ones are not", 
   const privateIds = messages.filter((m) => m.id !== undefined).map((m) => m.id);
   assert.deepEqual([...replay.swallow].sort(), [...privateIds].sort());
   for (const id of privateIds) assert.equal(typeof id, "string");
-  assert.deepEqual(answerReplay(session, replay.lines), ["drop", "drop", "drop"]);
+  assert.deepEqual(answerReplay(session, all(replay)), ["drop", "drop", "drop"]);
   assert.deepEqual(session.takeWarnings(), []);
 });
 
@@ -227,7 +235,7 @@ test("a subscription or log level in flight at the disconnect is resent, not dou
   session.fromHost(request(1, "resources/subscribe", { uri: "file:///a" }));
   session.fromHost(request(2, "logging/setLevel", { level: "info" }));
   session.onDisconnect("gone");
-  const messages = session.replay().lines.map(json);
+  const messages = all(session.replay()).map(json);
   assert.deepEqual(messages.map((m) => [m.id, m.method]), [
     ["p-1", "initialize"],
     [undefined, "notifications/initialized"],
@@ -244,12 +252,68 @@ test("a failed renewal is reported as a warning, not shown to the host", T, () =
   const replay = session.replay();
   assert.equal(session.fromDaemon(failure("p-1", -32603)), "drop");
   assert.equal(session.fromDaemon(failure("p-2")), "drop");
-  assert.equal(replay.lines.length, 3);
+  assert.equal(all(replay).length, 3);
   const warnings = session.takeWarnings();
   assert.equal(warnings.length, 2);
   assert.match(warnings[0], /^Replayed initialize refused by the new daemon: nope \(code -32603\)$/);
   assert.match(warnings[1], /subscription to "file:\/\/\/a"/);
   assert.deepEqual(session.takeHostLines(), []); // no list_changed after a failed replay
+});
+
+test("a replayed handshake lost to a server exit is asked again; the rest waits for it", T, () => {
+  const session = readySession({ replayIdPrefix: "p-" });
+  session.fromHost(request(1, "resources/subscribe", { uri: "file:///a" }));
+  session.fromDaemon(result(1));
+  session.fromHost(request(2, "tools/list"));
+  session.onDisconnect("gone");
+  const replay = session.replay();
+  assert.deepEqual(replay.lines.map((l) => json(l).id), ["p-1"]);
+  assert.deepEqual(replay.afterHandshake.map((l) => [json(l).id, json(l).method]), [
+    [undefined, "notifications/initialized"],
+    ["p-2", "resources/subscribe"],
+    [2, "tools/list"],
+  ]);
+  // A fresh daemon's server died during its first handshake: every waiting host is refused.
+  const exited = line({
+    jsonrpc: "2.0",
+    id: "p-1",
+    error: { code: -32000, message: "Server exited on signal SIGKILL", data: { exitCode: null, signal: "SIGKILL" } },
+  });
+  assert.equal(session.fromDaemon(exited), "drop");
+  assert.equal(session.replaying, true);
+  const again = session.takeDaemonLines().map(json);
+  assert.deepEqual(again, [{ jsonrpc: "2.0", id: "p-3", method: "initialize", params: INIT_PARAMS }]);
+  assert.deepEqual(session.takeWarnings(), []);
+  assert.deepEqual(session.takeHostLines(), []);
+  assert.equal(session.fromDaemon(result("p-3", INIT_RESULT)), "drop");
+  assert.equal(session.replaying, false);
+  assert.deepEqual(session.takeDaemonLines().map(text), replay.afterHandshake.map(text));
+  assert.deepEqual(session.takeHostLines().map(json), [{ jsonrpc: "2.0", method: "notifications/tools/list_changed" }]);
+  assert.equal(session.fromDaemon(result("p-2")), "drop");
+  assert.equal(session.fromDaemon(result(2)), "forward");
+  assert.equal(session.inflightCount, 0);
+});
+
+test("a replayed handshake refused outright is not asked again: the rest goes out, with a warning", T, () => {
+  const session = readySession({ replayIdPrefix: "p-" });
+  session.onDisconnect("gone");
+  const replay = session.replay();
+  // The same code as a crash, but no exit status: the server itself said no.
+  assert.equal(session.fromDaemon(failure("p-1", -32000)), "drop");
+  assert.equal(session.replaying, false);
+  assert.deepEqual(session.takeDaemonLines().map(text), replay.afterHandshake.map(text));
+  assert.match(session.takeWarnings()[0], /^Replayed initialize refused by the new daemon: nope \(code -32000\)$/);
+});
+
+test("a disconnect during the replayed handshake starts the replay over", T, () => {
+  const session = readySession({ replayIdPrefix: "p-" });
+  session.onDisconnect("gone");
+  session.replay();
+  assert.equal(session.replaying, true);
+  session.onDisconnect("gone again");
+  assert.equal(session.replaying, false);
+  assert.deepEqual(session.takeDaemonLines(), []);
+  assert.deepEqual(session.replay().lines.map((l) => json(l).id), ["p-2"]);
 });
 
 test("a replayed handshake that negotiates another version is reported", T, () => {
@@ -281,7 +345,7 @@ test("a batch fails together as one array, and batch answers settle each id", T,
   assert.ok(Array.isArray(lines[0]));
   assert.deepEqual(lines[0].map((e: { id: unknown }) => e.id), [1, "2"]); // even tools/list: batches are not resent
   assert.equal(lines[1].id, 3);
-  assert.deepEqual(session.replay().lines.map((l) => json(l).method), ["initialize", "notifications/initialized"]);
+  assert.deepEqual(all(session.replay()).map((l) => json(l).method), ["initialize", "notifications/initialized"]);
 });
 
 test("only a response with the exact id settles a request", T, () => {
@@ -304,7 +368,7 @@ test("a host cancellation removes the request; initialize cannot be cancelled", 
   session.fromHost(notification("notifications/cancelled", { requestId: 0 }));
   assert.equal(session.inflightCount, 1);
   assert.deepEqual(session.onDisconnect("gone"), []);
-  assert.equal(json(session.replay().lines[0]).id, 0);
+  assert.equal(json(all(session.replay())[0]).id, 0);
 });
 
 test("server requests the host holds are cancelled at the disconnect; late answers are dropped", T, () => {
@@ -375,7 +439,7 @@ test("tables are bounded", T, () => {
   const failed = session.onDisconnect("gone").map(json);
   assert.deepEqual(failed.map((f) => f.id ?? f.params.requestId), [2, 6, 1]);
   assert.deepEqual([...session.subscriptions], ["u:1"]);
-  assert.deepEqual(session.replay().lines.map((l) => json(l).id).slice(2), ["shoal-replay-t-2", 1]);
+  assert.deepEqual(all(session.replay()).map((l) => json(l).id).slice(2), ["shoal-replay-t-2", 1]);
 });
 
 test("lines the tracker cannot read are ignored and forwarded", T, () => {
@@ -408,7 +472,7 @@ test("keys written with escapes are understood through a full parse", T, () => {
   session.fromDaemon(bytes(`{"jsonrpc":"2.0","\\u0069d":3,"result":${JSON.stringify(INIT_RESULT)}}`));
   assert.equal(session.handshake, "ready");
   session.onDisconnect("gone");
-  const replayed = json(session.replay().lines[0]);
+  const replayed = json(all(session.replay())[0]);
   assert.deepEqual(replayed, { id: "p-1", jsonrpc: "2.0", method: "initialize", params: INIT_PARAMS });
 });
 
@@ -426,7 +490,7 @@ test("a modern-era host has nothing replayed; its listens fail like any request"
   assert.equal(session.handshake, "none");
   assert.deepEqual(session.onDisconnect("gone").map((l) => json(l).id), [2, 3]);
   const replay = session.replay();
-  assert.deepEqual(replay.lines, []);
+  assert.deepEqual(all(replay), []);
   assert.equal(replay.swallow.size, 0);
 });
 

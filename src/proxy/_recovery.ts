@@ -5,7 +5,7 @@
  * {@link replayAnswered}).
  */
 import { ERROR_CODES } from "../errors.ts";
-import type { JsonRpcError, RequestId } from "../rpc/message.ts";
+import { isJsonObject, type JsonRpcError, type RequestId } from "../rpc/message.ts";
 import { errorResponse } from "../rpc/responses.ts";
 import type { Handshake } from "./_handshake.ts";
 import type { BatchMark, InflightTable } from "./_inflight.ts";
@@ -120,6 +120,17 @@ export function replayLines(
     lines.push(encoder.encode(`{"jsonrpc":"2.0","id":${id},"method":"logging/setLevel","params":${level.params}}`));
   }
   return lines;
+}
+
+/**
+ * Whether an error answer says the daemon's server exited while the request was in
+ * flight (the router's crash errors carry the exit status in `data`), as opposed to
+ * a refusal that asking again would only repeat.
+ */
+export function isServerExit(response: unknown): boolean {
+  if (!isJsonObject(response) || !isJsonObject(response.error)) return false;
+  const data = response.error.data;
+  return isJsonObject(data) && ("exitCode" in data || "signal" in data);
 }
 
 /**

@@ -32,7 +32,7 @@ import { HeldRequests } from "./_held_requests.ts";
 import { HostRecorder, paramsOf, parseCounted, type ScanStats } from "./_host_recorder.ts";
 import { InflightTable } from "./_inflight.ts";
 import { MessagePeek, methodIs, peekMessage } from "./_peek_message.ts";
-import { failInflight, replayAnswered, replayLines, type Swallowed } from "./_recovery.ts";
+import { failInflight, isServerExit, replayAnswered, replayLines, type Swallowed } from "./_recovery.ts";
 
 export { RESENT_METHODS } from "./_recovery.ts";
 
@@ -56,7 +56,14 @@ export interface HostSessionOptions {
 
 /** What to send a new daemon first, and the ids whose answers the host must not see. */
 export interface Replay {
+  /** Send these now, before any host line. */
   lines: Uint8Array[];
+  /**
+   * What follows once the replayed `initialize` is accepted (`initialized`,
+   * subscriptions, resent requests, log level): handed over by
+   * {@link HostSession.takeDaemonLines}. Host lines wait while {@link HostSession.replaying}.
+   */
+  afterHandshake: Uint8Array[];
   swallow: Set<RequestId>;
 }
 
@@ -81,6 +88,9 @@ export class HostSession {
   #resend: RequestId[] = [];
   #nextPrivateId = 1;
   #hostLines: Uint8Array[] = [];
+  /** The rest of the replay while its `initialize` is unanswered; undefined = not replaying. */
+  #afterHandshake: Uint8Array[] | undefined = undefined;
+  #daemonLines: Uint8Array[] = [];
   #warnings: string[] = [];
   #warned = new Set<string>();
 
@@ -165,6 +175,22 @@ export class HostSession {
     return lines;
   }
 
+  /**
+   * The replayed `initialize` is not answered yet: host lines must wait, or the new
+   * daemon would refuse them as sent before the handshake.
+   */
+  get replaying(): boolean {
+    return this.#afterHandshake !== undefined;
+  }
+
+  /** Lines for the current daemon that continue the replay; take after each `fromDaemon`. */
+  takeDaemonLines(): Uint8Array[] {
+    if (this.#daemonLines.length === 0) return NONE;
+    const lines = this.#daemonLines;
+    this.#daemonLines = [];
+    return lines;
+  }
+
   /** One-line diagnostics for the proxy's stderr or log (replay problems, full tables). */
   takeWarnings(): string[] {
     if (this.#warnings.length === 0) return NONE;
@@ -184,6 +210,8 @@ export class HostSession {
     this.#resend = resend;
     this.#swallow.clear();
     this.#hostLines = [];
+    this.#afterHandshake = undefined;
+    this.#daemonLines = [];
     failed.push(...this.#held.disconnect(reason));
     return failed;
   }
@@ -191,19 +219,51 @@ export class HostSession {
   /**
    * Lines for a new daemon, to send before any further host line (see
    * `replayLines` in `_recovery.ts` for the order), and the private ids among them.
+   * A replayed handshake goes alone: the rest waits for its answer, and when the new
+   * daemon's server dies during it, it is asked again (see {@link #replayedInitialize}).
    */
   replay(): Replay {
     this.#swallow.clear();
+    this.#daemonLines = [];
     const resend = this.#resend.filter((id) => this.#inflight.get(id)?.line !== undefined);
     this.#resend = [];
     const lines = replayLines(this.#handshake, this.#inflight, resend, (swallowed) => this.#privateId(swallowed));
-    return { lines, swallow: new Set(this.#swallow.keys()) };
+    const swallow = new Set(this.#swallow.keys());
+    if (this.#handshake.init?.answered !== true) {
+      this.#afterHandshake = undefined;
+      return { lines, afterHandshake: [], swallow };
+    }
+    this.#afterHandshake = lines.slice(1);
+    return { lines: lines.slice(0, 1), afterHandshake: this.#afterHandshake, swallow };
+  }
+
+  /**
+   * The new daemon answered the replayed `initialize`. A daemon whose server died
+   * before answering (a fresh daemon's first handshake fails for every host waiting
+   * on it) would leave this host uninitialized there for good: ask again; the daemon
+   * holds the request until the server is back, so this is paced by its restarts.
+   * Any other answer ends the replay: the rest of it goes out, refusals are warned.
+   */
+  #replayedInitialize(isError: boolean, value: () => unknown): void {
+    if (isError && isServerExit(value()) && this.#afterHandshake !== undefined) {
+      this.#daemonLines.push(this.#handshake.initializeWith(this.#privateId({ kind: "initialize" })));
+      return;
+    }
+    const { hostLines, warning } = replayAnswered(this.#handshake, { kind: "initialize" }, isError, value);
+    this.#hostLines.push(...hostLines);
+    if (warning !== undefined) this.#warnings.push(warning);
+    this.#daemonLines.push(...(this.#afterHandshake ?? []));
+    this.#afterHandshake = undefined;
   }
 
   #settle(id: RequestId, isError: boolean, value: () => unknown): Verdict {
     const swallowed = this.#swallow.get(id);
     if (swallowed !== undefined) {
       this.#swallow.delete(id);
+      if (swallowed.kind === "initialize") {
+        this.#replayedInitialize(isError, value);
+        return "drop";
+      }
       const { hostLines, warning } = replayAnswered(this.#handshake, swallowed, isError, value);
       this.#hostLines.push(...hostLines);
       if (warning !== undefined) this.#warnings.push(warning);

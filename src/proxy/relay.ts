@@ -8,6 +8,15 @@
  * waits for the write to be accepted before reading more; while reconnecting, host
  * lines wait in the pump (stdin is simply not read).
  *
+ * What must stay true: a host line is written only to the daemon it was recorded for
+ * in the {@link HostSession}, and only while that daemon is the current one. When a
+ * daemon is lost, the session has already answered (or queued for the replay) every
+ * line recorded for it; writing such a line to the next daemon would run a request
+ * the host was told had failed, and answer it twice.
+ *
+ * After the daemon's goodbye (it stops on purpose) it still answers what it has, but
+ * new host lines wait for the next daemon instead of going to one that is leaving.
+ *
  * Who ends what: host stdin EOF half-closes the socket and waits for the daemon to
  * finish answering; a broken stdout or the parent watchdog ends everything.
  */
@@ -40,8 +49,18 @@ const encoder = new TextEncoder();
 export class Relay {
   readonly #o: RelayOptions;
   readonly #session = new HostSession();
+  /** The live daemon connection; null between losing one and attaching the next. */
   #conn: Conn | null = null;
+  /** Whether host lines may be committed to `#conn` (not after its goodbye). */
+  #open = false;
+  #openNow: () => void = () => {};
+  /** Resolves when `#open` becomes true again. */
+  #opened = new Promise<void>((resolve) => (this.#openNow = resolve));
+  /** Resolves when a daemon is attached (pending while a reconnect runs). */
   #connected: Promise<void> = Promise.resolve();
+  #reconnected: () => void = () => {};
+  /** A host line waits for a daemon: a lazy reconnect must not wait for another. */
+  #hostWaiting = false;
   #hostClosed = false;
   /** Set after the daemon said goodbye: reconnect only when the host speaks again. */
   #stopping = false;
@@ -69,7 +88,32 @@ export class Relay {
   #use(attached: Attached): void {
     const conn = attached.conn;
     this.#conn = conn;
+    this.#reconnected();
+    this.#openIfReady();
     this.#pumpDaemon(conn, attached.rest);
+  }
+
+  /** Let host lines through: a live daemon, no goodbye, and the handshake replayed. */
+  #openIfReady(): void {
+    if (this.#open || this.#conn === null || this.#stopping || this.#session.replaying) return;
+    this.#open = true;
+    this.#openNow();
+  }
+
+  /** Stop committing host lines (goodbye or loss); they wait for {@link #openIfReady}. */
+  #close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    this.#opened = new Promise((resolve) => (this.#openNow = resolve));
+  }
+
+  async #waitOpen(): Promise<void> {
+    while (!this.#open) {
+      this.#hostWaiting = true;
+      this.#wakeUp();
+      await this.#opened;
+    }
+    this.#hostWaiting = false;
   }
 
   async #pumpHost(): Promise<void> {
@@ -84,27 +128,40 @@ export class Relay {
     }
     this.#hostClosed = true;
     this.#wakeUp();
+    // Half-close whatever daemon we have, even mid-replay or after its goodbye; a
+    // reconnect in progress either ends the relay itself or attaches first.
     await this.#connected;
     await this.#conn?.closeWrite().catch(() => {});
   }
 
-  /** Commit host lines to the current daemon (waiting out a reconnect). */
+  /** Commit host lines to the current daemon (waiting out a goodbye or a reconnect). */
   async #toDaemon(lines: FramedLine[]): Promise<void> {
-    const parts: Uint8Array[] = [];
+    let conn: Conn | null = null;
+    let parts: Uint8Array[] = [];
     for (const line of lines) {
       if (!(line instanceof Uint8Array)) {
         this.#tooLarge(line.head, line.totalBytes);
         continue;
       }
-      this.#wakeUp();
-      await this.#connected;
+      if (!this.#open) {
+        await this.#write(conn, parts);
+        parts = [];
+        await this.#waitOpen();
+      }
+      // Lines recorded for a daemon now lost were answered by the session: drop them.
+      if (this.#conn !== conn) parts = [];
+      conn = this.#conn;
       if (this.#session.fromHost(line) === "forward") parts.push(line, NEWLINE);
     }
-    if (parts.length === 0) return;
-    await this.#connected;
+    await this.#write(conn, parts);
+  }
+
+  /** Write lines recorded for `conn`, unless it has been lost since (see the header). */
+  async #write(conn: Conn | null, parts: Uint8Array[]): Promise<void> {
+    if (conn === null || parts.length === 0 || conn !== this.#conn) return;
     // A failed write shows up on the read side as a lost daemon; the session already
     // counts these requests as in flight, so they are failed or resent there.
-    await this.#conn?.write(join(parts)).catch(() => {});
+    await conn.write(join(parts)).catch(() => {});
   }
 
   /** A host line too large even to forward: answer it here, keep the session. */
@@ -121,8 +178,10 @@ export class Relay {
     let reason = "the daemon closed the connection";
     try {
       if (rest.length > 0) this.#fromDaemon(splitter.push(rest));
+      await this.#continueReplay(conn);
       for (let chunk = await conn.read(); chunk !== null; chunk = await conn.read()) {
         this.#fromDaemon(splitter.push(chunk));
+        await this.#continueReplay(conn);
         await this.#stdoutChain;
       }
     } catch (err) {
@@ -131,6 +190,14 @@ export class Relay {
     if (this.#conn !== conn) return;
     if (this.#hostClosed) return this.#ended("host-closed");
     await this.#recover(reason, this.#stopping);
+  }
+
+  /** Send what the session adds to the replay (after its `initialize` was answered). */
+  async #continueReplay(conn: Conn): Promise<void> {
+    const lines = this.#session.takeDaemonLines();
+    if (lines.length > 0 && conn === this.#conn) await conn.write(joinLines(lines)).catch(() => {});
+    // Host lines follow the replay only once all of it is written.
+    if (conn === this.#conn) this.#openIfReady();
   }
 
   #wakeUp(): void {
@@ -145,6 +212,7 @@ export class Relay {
       if (!(line instanceof Uint8Array)) continue; // cannot happen: see the splitter limit
       if (isStoppingLine(line)) {
         this.#stopping = true;
+        this.#close();
         continue;
       }
       if (this.#session.fromDaemon(line) === "forward") out.push(line);
@@ -155,9 +223,7 @@ export class Relay {
   }
 
   #toHost(lines: Uint8Array[]): void {
-    const parts: Uint8Array[] = [];
-    for (const line of lines) parts.push(line, NEWLINE);
-    const bytes = join(parts);
+    const bytes = joinLines(lines);
     this.#stdoutChain = this.#stdoutChain.then(() => this.#o.stdout.write(bytes)).catch(() => {
       this.#ended("stdout-broken");
     });
@@ -165,24 +231,19 @@ export class Relay {
 
   /** The daemon is gone: answer what was interrupted, find a new one, replay. */
   async #recover(reason: string, lazily: boolean): Promise<void> {
-    let reconnected!: () => void;
-    this.#connected = new Promise((resolve) => (reconnected = resolve));
+    this.#close();
     this.#conn = null;
+    this.#connected = new Promise((resolve) => (this.#reconnected = resolve));
     this.#stopping = false;
     this.#toHost(this.#session.onDisconnect(reason));
-    if (lazily) await new Promise<void>((resolve) => (this.#wake = resolve));
+    if (lazily && !this.#hostWaiting) await new Promise<void>((resolve) => (this.#wake = resolve));
     for (let delayMs = 50;; delayMs = Math.min(delayMs * 2, 2000)) {
       if (this.#hostClosed) return this.#ended("host-closed");
       const attached = await this.#o.reconnect();
       if (attached !== null) {
         const replay = this.#session.replay();
-        if (replay.lines.length > 0) {
-          const parts: Uint8Array[] = [];
-          for (const line of replay.lines) parts.push(line, NEWLINE);
-          await attached.conn.write(join(parts)).catch(() => {});
-        }
+        if (replay.lines.length > 0) await attached.conn.write(joinLines(replay.lines)).catch(() => {});
         this.#use(attached);
-        reconnected();
         return;
       }
       await new Promise((r) => setTimeout(r, delayMs));
@@ -191,6 +252,12 @@ export class Relay {
 }
 
 const NEWLINE = Uint8Array.of(NL);
+
+function joinLines(lines: Uint8Array[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const line of lines) parts.push(line, NEWLINE);
+  return join(parts);
+}
 
 function join(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0];
