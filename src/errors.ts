@@ -40,9 +40,9 @@ export const ERROR_CODES: Readonly<Record<ErrorCodeName, CodeInfo>> = {
   // A request the proxy had forwarded when its daemon went away; the proxy reconnects.
   // Deliberately not −32000 (the SDKs' "connection closed"): the host's connection is fine.
   ERR_DAEMON_LOST: { exit: 1, rpc: -32008 },
-  ERR_SERVER_EXITED: { exit: 1, rpc: -32010 },
+  ERR_SERVER_EXITED: { exit: 1, rpc: -32000 },
   ERR_SERVER_UNAVAILABLE: { exit: 1, rpc: -32011 },
-  ERR_MESSAGE_TOO_LARGE: { exit: 1, rpc: -32012 },
+  ERR_MESSAGE_TOO_LARGE: { exit: 1, rpc: -32010 },
   ERR_INTERNAL: { exit: 1, rpc: -32603 },
 };
 

@@ -90,6 +90,7 @@ test("chaos: 8 hosts keep calling while server, daemon and proxies are killed at
   });
   assert.deepEqual(ledger.problems, [], `chaos seed ${seed}: invariants broken`);
   assert.ok(ledger.counts.ok > 100, "the hosts got real work done");
+  assert.equal(ledger.explainedBy.stop, 0, "a graceful stop lets requests in flight finish");
   for (const kind of ["server", "daemon", "proxy"] as const) {
     assert.ok(ledger.faults.some((f) => f.kind === kind), `at least one ${kind} was killed`);
   }

@@ -244,11 +244,14 @@ export class Daemon {
 
   /** The host closed stdin: answer what it still waits for (bounded), then let it go. */
   async #clientEnded(session: ClientSession): Promise<void> {
-    const deadline = Date.now() + DRAIN_MS;
-    while (Date.now() < deadline && this.#inFlight(session.id) > 0) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await this.#whileInFlight(() => this.#inFlight(session.id) > 0);
     await session.finish("host closed its input");
+  }
+
+  /** Wait while `busy()` holds, at most DRAIN_MS. */
+  async #whileInFlight(busy: () => boolean): Promise<void> {
+    const deadline = Date.now() + DRAIN_MS;
+    while (Date.now() < deadline && busy()) await new Promise((r) => setTimeout(r, 20));
   }
 
   #inFlight(client: number): number {
@@ -361,8 +364,10 @@ export class Daemon {
     this.#listener?.close();
     if (this.#lock !== null) await this.#unlinkSocket();
     if (this.#drainSocket !== null) await this.runtime.fs.unlink(this.#drainSocket).catch(() => {});
-    // Goodbye first: proxies reconnect lazily instead of starting a new daemon at once.
+    // Goodbye first: proxies reconnect lazily and send new requests to the next daemon;
+    // what is already in flight here gets its answer (bounded) instead of an error.
     for (const s of this.sessions.values()) s.send(STOPPING_BYTES);
+    await this.#whileInFlight(() => [...this.sessions.keys()].some((id) => this.#inFlight(id) > 0));
     const drains = [...this.sessions.values()].map((s) => s.finish("daemon stopping"));
     await Promise.race([Promise.all(drains), new Promise((r) => setTimeout(r, DRAIN_MS))]);
     for (const s of this.sessions.values()) s.close("daemon stopping");

@@ -47,6 +47,8 @@ export interface UpstreamOptions {
 export interface UpstreamExit extends ExitStatus {
   lastStderr: string;
   restarting: boolean;
+  /** When the next process starts, or null when none will. */
+  retryInMs: number | null;
 }
 
 const STDERR_TAIL_LINES = 20;
@@ -164,6 +166,12 @@ export class Upstream {
   /** Kill and respawn now (`shoal restart`): same path as a crash, without the backoff. */
   async restart(): Promise<void> {
     this.#policy.reset();
+    if (this.#child === null && !this.#stopping) {
+      // Waiting out a backoff: start now instead of when the timer fires.
+      clearTimeout(this.#restartTimer);
+      this.#respawn();
+      return;
+    }
     this.#restartNow = true;
     await this.#terminate();
   }
@@ -213,21 +221,24 @@ export class Upstream {
     });
     if (this.#stopping) {
       this.state = "stopped";
-      o.onExit({ ...status, lastStderr, restarting: false });
+      o.onExit({ ...status, lastStderr, restarting: false, retryInMs: null });
       return;
     }
     const decision = this.#policy.onExit(Date.now(), uptimeMs);
     const delayMs = this.#restartNow ? 0 : decision.delayMs;
     this.state = decision.crashLoop && !this.#restartNow ? "crash-loop" : "restarting";
     this.#restartNow = false;
-    o.onExit({ ...status, lastStderr, restarting: true });
+    o.onExit({ ...status, lastStderr, restarting: true, retryInMs: delayMs });
     o.logger.info("server_restart_scheduled", { lane: this.lane, delay_ms: delayMs, state: this.state });
     this.#restartTimer = setTimeout(() => {
-      if (this.#stopping) return;
-      this.restarts++;
-      this.start();
-      if (this.running) o.onRestart();
+      if (!this.#stopping) this.#respawn();
     }, delayMs);
+  }
+
+  #respawn(): void {
+    this.restarts++;
+    this.start();
+    if (this.running) this.#o.onRestart();
   }
 
   async #pumpStdout(child: ChildProcess): Promise<void> {

@@ -7,7 +7,7 @@ import { isJsonObject, isRequestId, type JsonRpcRequest, objectParams } from "..
 import { errorResponse } from "../rpc/responses.ts";
 import type { BatchCollector } from "./batch.ts";
 import type { Emitter } from "./emitter.ts";
-import type { Lane } from "./lane.ts";
+import { type Lane, MAX_HOLD_MS } from "./lane.ts";
 import { LOG_LEVEL_KEY } from "./meta_keys.ts";
 import { PendingRequest } from "./pending.ts";
 import type { RouterState } from "./router_state.ts";
@@ -37,6 +37,15 @@ export function forwardRequest(
         ErrorCode.InvalidRequest,
         `Invalid request: id ${JSON.stringify(id)} is already in flight`,
       ),
+    );
+    return undefined;
+  }
+  if (lane.phase === "down" && (lane.retryInMs === null || lane.retryInMs > MAX_HOLD_MS)) {
+    const when = lane.retryInMs === null ? "it will not be restarted" : `the next restart is in ${Math.round(lane.retryInMs / 1000)} s`;
+    out.reply(
+      session,
+      batch,
+      errorResponse(id, ErrorCode.ServerUnavailable, `Server unavailable: it keeps crashing; ${when}`),
     );
     return undefined;
   }

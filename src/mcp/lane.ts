@@ -36,11 +36,16 @@ export interface TaskRecord {
   terminal: boolean;
 }
 
+/** The longest a request is held for a server that is restarting; beyond, −32011 at once. */
+export const MAX_HOLD_MS = 5000;
+
 export class Lane {
   /** Set by the first era-specific message it carries; `fresh` until then. */
   era: "fresh" | "legacy" | "modern" = "fresh";
   /** `down` after the server exited; `replaying` while the handshake is redone. */
   phase: "up" | "down" | "replaying" = "up";
+  /** While down: how long until the daemon starts the next process (null: never). */
+  retryInMs: number | null = null;
   readonly ids = new IdTable<PendingRequest>();
   readonly init: InitState = {
     state: "none",

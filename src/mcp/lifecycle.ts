@@ -21,6 +21,11 @@ export interface ExitDetail {
   signal: string | null;
   /** The last line the server wrote to stderr, if any. */
   lastStderr?: string;
+  /**
+   * When the daemon will start the next process (null: never). Requests arriving while
+   * it is further away than `MAX_HOLD_MS` (lane.ts) fail at once instead of waiting.
+   */
+  retryInMs?: number | null;
 }
 
 /**
@@ -71,6 +76,8 @@ export function exitLane(lane: Lane, detail: ExitDetail, out: Emitter): void {
     lastStderr: detail.lastStderr,
   });
   lane.phase = "down";
+  // Unknown (undefined) counts as soon: hold, as before the daemon told us.
+  lane.retryInMs = detail.retryInMs === undefined ? 0 : detail.retryInMs;
   lane.initializedSent = false;
   for (const [upstreamId, pending] of lane.ids.drain()) {
     switch (pending.purpose) {
@@ -119,6 +126,7 @@ export function restartLane(lane: Lane, out: Emitter): void {
     return;
   }
   lane.initializedSent = false;
+  lane.retryInMs = null;
   // A new process is pinned to nothing; keep the era only if somebody depends on it.
   if (lane.members.size === 0 && lane.init.state !== "ready" && lane.init.state !== "pending") {
     lane.era = "fresh";

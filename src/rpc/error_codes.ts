@@ -5,6 +5,9 @@
  * implementations (−32000…−32019 since 2026-07-28; −32020…−32099 is reserved for the
  * specification, so nothing of ours may go there).
  */
+import { ERROR_CODES } from "../errors.ts";
+
+/** Ours are taken from the one domain table in `src/errors.ts`, so the two never disagree. */
 export const ErrorCode = {
   /** Invalid JSON or invalid UTF-8. */
   ParseError: -32700,
@@ -20,9 +23,11 @@ export const ErrorCode = {
    * The other end went away: the server exited (to hosts) or the host disconnected
    * (to the server). Both TypeScript SDKs use −32000 for "connection closed".
    */
-  ConnectionClosed: -32000,
+  ConnectionClosed: ERROR_CODES.ERR_SERVER_EXITED.rpc,
   /** A message above the configured size limit. */
-  MessageTooLarge: -32010,
+  MessageTooLarge: ERROR_CODES.ERR_MESSAGE_TOO_LARGE.rpc,
+  /** The server is down and its next restart is further away than a request may wait. */
+  ServerUnavailable: ERROR_CODES.ERR_SERVER_UNAVAILABLE.rpc,
 } as const;
 
 /** One of the codes above. */
