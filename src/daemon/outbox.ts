@@ -7,6 +7,7 @@
  * caller: the first failed write closes the outbox and is reported to `onWriteError`.
  */
 import type { ByteWriter } from "../runtime/types.ts";
+import { concatBytes } from "../wire/bytes.ts";
 
 /** Largest coalesced write (a single larger message is written as it is). */
 const BATCH_BYTES = 1024 * 1024;
@@ -109,7 +110,7 @@ export class Outbox {
         }
         const batch = count === this.#queued.length ? this.#queued : this.#queued.slice(0, count);
         this.#queued = count === this.#queued.length ? [] : this.#queued.slice(count);
-        const bytes = batch.length === 1 ? batch[0] : concat(batch, size);
+        const bytes = batch.length === 1 ? batch[0] : concatBytes(batch, size);
         await this.#writer.write(bytes);
         if (!this.#closed) this.#queuedBytes -= bytes.length;
       }
@@ -123,14 +124,4 @@ export class Outbox {
       for (const resolve of this.#idle.splice(0)) resolve();
     }
   }
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -27,6 +27,7 @@ import { recoverFields } from "../rpc/id_recovery.ts";
 import { ERROR_CODES } from "../errors.ts";
 import type { Attached } from "../wire/attach.ts";
 import { HostSession } from "./host_session.ts";
+import { concatBytes } from "../wire/bytes.ts";
 import { isStoppingLine } from "../wire/stopping.ts";
 
 export type RelayEnd = "host-closed" | "stdout-broken" | "aborted";
@@ -161,7 +162,7 @@ export class Relay {
     if (conn === null || parts.length === 0 || conn !== this.#conn) return;
     // A failed write shows up on the read side as a lost daemon; the session already
     // counts these requests as in flight, so they are failed or resent there.
-    await conn.write(join(parts)).catch(() => {});
+    await conn.write(concatBytes(parts)).catch(() => {});
   }
 
   /** A host line too large even to forward: answer it here, keep the session. */
@@ -256,18 +257,5 @@ const NEWLINE = Uint8Array.of(NL);
 function joinLines(lines: Uint8Array[]): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const line of lines) parts.push(line, NEWLINE);
-  return join(parts);
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

@@ -3,6 +3,7 @@
  * after it in the same chunk (they belong to the payload stream and must not be lost).
  */
 import type { ByteReader } from "../runtime/types.ts";
+import { concatBytes } from "./bytes.ts";
 
 export interface FirstLine {
   line: string;
@@ -23,22 +24,11 @@ export async function readFirstLine(reader: ByteReader, maxBytes: number): Promi
     const newline = chunk.indexOf(10);
     if (newline !== -1) {
       chunks.push(chunk.subarray(0, newline));
-      const line = new TextDecoder().decode(concat(chunks, size + newline));
+      const line = new TextDecoder().decode(concatBytes(chunks, size + newline));
       return { line, rest: chunk.subarray(newline + 1) };
     }
     chunks.push(chunk);
     size += chunk.length;
     if (size > maxBytes) throw new RangeError(`first line is longer than ${maxBytes} bytes`);
   }
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
