@@ -6,7 +6,7 @@
  * stop accepting → unlink socket → drain (bounded) → stop the server (whole process
  * group) → unlink the lock only if it still holds our nonce.
  */
-import { type Conn, type Listener, MAX_SOCKET_PATH, type Runtime } from "../runtime/types.ts";
+import type { Conn, Listener, Runtime } from "../runtime/types.ts";
 import { PROTOCOL, VERSION } from "../version.ts";
 import { Router } from "../mcp/router.ts";
 import { DEFAULT_LANE, type RouterOutput } from "../mcp/types.ts";
@@ -18,8 +18,9 @@ import { ClientSession } from "./client_session.ts";
 import { handleControl } from "./control_handler.ts";
 import { type DaemonOptions, HELLO_TIMEOUT_MS, SELF_CHECK_MS } from "./daemon_options.ts";
 import { Logger } from "./log.ts";
-import { publishSocket } from "./publish.ts";
+import { moveSocketAside, publishSocket } from "./publish.ts";
 import { Upstream } from "./upstream.ts";
+import { IdleTimer } from "./idle_timer.ts";
 import { keyPaths, type KeyPaths } from "../state/paths.ts";
 import { ensureToken } from "../state/token.ts";
 import { ensureStateDir } from "../state/state_dir.ts";
@@ -38,16 +39,15 @@ export class Daemon {
   readonly paths: KeyPaths;
   readonly startedAt = Date.now();
   readonly router: Router;
+  readonly idle: IdleTimer;
   readonly lanes = new Map<string, Upstream>();
   readonly sessions = new Map<number, ClientSession>();
   phase: DaemonPhase = "ready";
-  idleDeadline: number | null = null;
   #listener: Listener | null = null;
   #lock: DaemonLock | null = null;
   #token = "";
   #drainSocket: string | null = null;
   #nextClient = 1;
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #selfCheck: ReturnType<typeof setInterval> | undefined;
   #done!: (status: number) => void;
   readonly finished: Promise<number>;
@@ -59,6 +59,7 @@ export class Daemon {
     this.logger = new Logger(runtime.stderr, options.logLevel).with({ key: options.key.key });
     this.router = new Router();
     this.finished = new Promise((resolve) => (this.#done = resolve));
+    this.idle = new IdleTimer(options.idleMs, () => this.#idleExpired());
   }
 
   /**
@@ -184,13 +185,7 @@ export class Daemon {
     this.logger.info("draining", { reason, clients: this.clientCount });
     // Keep listening under a private name so `status` and `stop` still reach us; after a
     // lost lock the well-known path may already be another daemon's: never touch theirs.
-    if (ownsSocket) {
-      const drainPath = this.paths.socket.replace(/\.sock$/, "") + `.${this.runtime.pid}.drain`;
-      const moved = new TextEncoder().encode(drainPath).length <= MAX_SOCKET_PATH &&
-        await this.runtime.fs.rename(this.paths.socket, drainPath).then(() => true, () => false);
-      if (moved) this.#drainSocket = drainPath;
-      else await this.#unlinkSocket();
-    }
+    if (ownsSocket) this.#drainSocket = await moveSocketAside(this.runtime, this.paths);
     await this.#lock?.release();
     this.#lock = null;
     if (this.clientCount === 0) await this.shutdown("drained");
@@ -236,7 +231,7 @@ export class Daemon {
       onClose: (reason) => this.#detach(session, reason),
     });
     this.sessions.set(id, session);
-    this.#disarmIdle();
+    this.idle.disarm();
     logger.info("client_attached", { pid, clients: this.sessions.size });
     this.dispatch(this.router.addClient(id));
     session.pump();
@@ -314,16 +309,7 @@ export class Daemon {
   }
 
   #armIdle(): void {
-    const idleMs = this.options.idleMs;
-    if (idleMs <= 0 || this.sessions.size > 0 || this.phase !== "ready") return;
-    clearTimeout(this.#idleTimer);
-    this.idleDeadline = Date.now() + idleMs;
-    this.#idleTimer = setTimeout(() => this.#idleExpired(), idleMs);
-  }
-
-  #disarmIdle(): void {
-    clearTimeout(this.#idleTimer);
-    this.idleDeadline = null;
+    if (this.sessions.size === 0 && this.phase === "ready") this.idle.arm();
   }
 
   /** Unlink the socket first so no new host can arrive, then re-check, then exit. */
@@ -360,7 +346,7 @@ export class Daemon {
     this.phase = "stopping";
     this.logger.info("daemon_stopping", { reason, clients: this.sessions.size });
     clearInterval(this.#selfCheck);
-    this.#disarmIdle();
+    this.idle.disarm();
     this.#listener?.close();
     if (this.#lock !== null) await this.#unlinkSocket();
     if (this.#drainSocket !== null) await this.runtime.fs.unlink(this.#drainSocket).catch(() => {});

@@ -4,7 +4,7 @@
  * connect to a socket that is not yet listening, and rename replaces a stale file
  * atomically.
  */
-import type { Listener, Runtime } from "../runtime/types.ts";
+import { type Listener, MAX_SOCKET_PATH, type Runtime } from "../runtime/types.ts";
 import type { KeyPaths } from "../state/paths.ts";
 
 export async function publishSocket(runtime: Runtime, paths: KeyPaths, nonce: string): Promise<Listener> {
@@ -27,4 +27,17 @@ export async function publishSocket(runtime: Runtime, paths: KeyPaths, nonce: st
     throw err;
   }
   return listener;
+}
+
+/**
+ * A draining daemon gives up the well-known path but keeps listening under
+ * `<key>.<pid>.drain` beside it, so `status` and `stop` still find it. Returns that
+ * path, or null when it would be too long (then the socket is simply unlinked).
+ */
+export async function moveSocketAside(runtime: Runtime, paths: KeyPaths): Promise<string | null> {
+  const aside = `${paths.socket.replace(/\.sock$/, "")}.${runtime.pid}.drain`;
+  const fits = new TextEncoder().encode(aside).length <= MAX_SOCKET_PATH;
+  if (fits && await runtime.fs.rename(paths.socket, aside).then(() => true, () => false)) return aside;
+  await runtime.fs.unlink(paths.socket).catch(() => {});
+  return null;
 }

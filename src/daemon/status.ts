@@ -126,7 +126,7 @@ export async function daemonStatus(daemon: Daemon): Promise<DaemonStatus> {
     requestsServed: snapshot.totals.requestsServed,
     idle: {
       timeoutMs: o.idleMs,
-      expiresInMs: daemon.idleDeadline === null ? null : Math.max(0, daemon.idleDeadline - now),
+      expiresInMs: daemon.idle.deadline === null ? null : Math.max(0, daemon.idle.deadline - now),
     },
     socket: daemon.paths.socket,
     log: daemon.paths.log,
