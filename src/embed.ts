@@ -43,6 +43,7 @@ export function daemonOptions(spec: ServerSpec, extra: { build: string; launched
     maxMessageBytes: spec.maxMessageBytes,
     maxQueueBytes: spec.maxQueueBytes,
     logLevel: spec.logLevel,
+    logMaxBytes: spec.logMaxBytes,
     build: extra.build,
     launchedBy: extra.launchedBy ?? `embedded: ${[spec.command, ...spec.args].join(" ")}`,
   };

@@ -1,9 +1,10 @@
 /** The control client: status, stop, logs, restart never start anything and say why. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { FIXTURES } from "./harness/fixtures.ts";
 import { makeWorld } from "./harness/shoal_env.ts";
+import { waitFor } from "./harness/cleanup.ts";
 import { runShoal } from "./harness/shoal.ts";
 
 test("control commands on a missing state dir: nothing runs, nothing is created", { timeout: 30_000 }, async () => {
@@ -42,6 +43,34 @@ test("logs prints the daemon log by name and by key prefix; -n limits it", { tim
     const byKey = await runShoal(["logs", key.slice(0, 6), "-n", "1", "--state-dir", world.stateDir]);
     assert.equal(byKey.status, 0);
     assert.equal(byKey.stdout.trim().split("\n").length, 1);
+  } finally {
+    await world.close();
+  }
+});
+
+test("a chatty server cannot fill the disk: the log rotates to .1 past --log-max-bytes", { timeout: 60_000 }, async () => {
+  const world = makeWorld();
+  const max = 64 * 1024;
+  // 4,000 stderr lines (~100 bytes each in the log) before the server starts.
+  const chatty = [
+    "sh",
+    "-c",
+    'i=0; while [ $i -lt 4000 ]; do echo "chatty server noise line $i" >&2; i=$((i+1)); done; exec node "$0"',
+    FIXTURES.pidServer,
+  ];
+  try {
+    const host = await world.host(chatty, { extra: ["--log-max-bytes", String(max)] });
+    await host.callTool("pid", {});
+    const { json } = await world.status();
+    const log: string = json.daemons[0].log;
+    await waitFor(() => readFileSync(log, "utf8").includes("noise line 3999"), {
+      timeoutMs: 20_000,
+      what: "the last noise line in the log",
+    });
+    const line = 400; // generous bound for one log line
+    assert.ok(statSync(log).size <= max + line, `log ${statSync(log).size} bytes`);
+    assert.ok(statSync(`${log}.1`).size <= max + line, `log.1 ${statSync(`${log}.1`).size} bytes`);
+    assert.ok(statSync(`${log}.1`).size > max / 2, "the rotated file holds the older lines");
   } finally {
     await world.close();
   }

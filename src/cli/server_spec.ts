@@ -11,6 +11,7 @@ import { type Scope, serverKey, type ServerKey } from "../daemon/server_key.ts";
 import {
   DEFAULT_IDLE_SECONDS,
   DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_LOG_MAX_BYTES,
   DEFAULT_MAX_QUEUE_BYTES,
 } from "../daemon/daemon_options.ts";
 import { resolveStateDir } from "../state/state_dir.ts";
@@ -26,6 +27,7 @@ export const SERVER_OPTIONS = {
   "max-message-bytes": { type: "string" },
   "max-queue-bytes": { type: "string" },
   "log-level": { type: "string" },
+  "log-max-bytes": { type: "string" },
 } as const satisfies NonNullable<ParseArgsConfig["options"]>;
 
 export const SERVER_OPTIONS_HELP = `  --name NAME             Share by this name instead of by command, scope and env
@@ -40,7 +42,9 @@ export const SERVER_OPTIONS_HELP = `  --name NAME             Share by this name
   --max-queue-bytes N     Bytes queued for a host that stopped reading before it is
                           disconnected, and for a server that stopped reading before
                           requests to it fail at once (default 64 MiB)
-  --log-level LEVEL       Daemon log level: trace, debug, info, warn, error (default info)`;
+  --log-level LEVEL       Daemon log level: trace, debug, info, warn, error (default info)
+  --log-max-bytes N       Rotate the daemon log (server stderr included) to <log>.1
+                          past this size (default 8 MiB)`;
 
 export interface ServerSpec {
   stateDir: string;
@@ -58,6 +62,7 @@ export interface ServerSpec {
   maxMessageBytes: number;
   maxQueueBytes: number;
   logLevel: "trace" | "debug" | "info" | "warn" | "error";
+  logMaxBytes: number;
 }
 
 /** Build the spec; throws ERR_USAGE for bad options or a missing command. */
@@ -112,6 +117,7 @@ export async function serverSpec(
     maxMessageBytes: intOption(command, "max-message-bytes", v["max-message-bytes"], DEFAULT_MAX_MESSAGE_BYTES),
     maxQueueBytes: intOption(command, "max-queue-bytes", v["max-queue-bytes"], DEFAULT_MAX_QUEUE_BYTES),
     logLevel: logLevel as ServerSpec["logLevel"],
+    logMaxBytes: intOption(command, "log-max-bytes", v["log-max-bytes"], DEFAULT_LOG_MAX_BYTES),
   };
 }
 
@@ -127,6 +133,7 @@ export function specArgs(spec: ServerSpec): string[] {
     "--max-message-bytes", String(spec.maxMessageBytes),
     "--max-queue-bytes", String(spec.maxQueueBytes),
     "--log-level", spec.logLevel,
+    "--log-max-bytes", String(spec.logMaxBytes),
     "--", spec.command, ...spec.args,
   ];
 }

@@ -17,7 +17,8 @@ import { acquireDaemonLock, type DaemonLock } from "./daemon_lock.ts";
 import { ClientSession } from "./client_session.ts";
 import { handleControl } from "./control_handler.ts";
 import { type DaemonOptions, HELLO_TIMEOUT_MS, SELF_CHECK_MS } from "./daemon_options.ts";
-import { Logger } from "./log.ts";
+import { Logger, LogSink } from "./log.ts";
+import { rotateLog } from "./log_rotation.ts";
 import { moveSocketAside, publishSocket } from "./publish.ts";
 import { Upstream } from "./upstream.ts";
 import { IdleTimer } from "./idle_timer.ts";
@@ -40,6 +41,7 @@ export class Daemon {
   readonly startedAt = Date.now();
   readonly router: Router;
   readonly idle: IdleTimer;
+  readonly #sink: LogSink;
   readonly lanes = new Map<string, Upstream>();
   readonly sessions = new Map<number, ClientSession>();
   phase: DaemonPhase = "ready";
@@ -56,7 +58,11 @@ export class Daemon {
     this.runtime = runtime;
     this.options = options;
     this.paths = keyPaths(options.stateDir, options.key.key, { uid: runtime.uid() });
-    this.logger = new Logger(runtime.stderr, options.logLevel).with({ key: options.key.key });
+    this.#sink = new LogSink(runtime.stderr, {
+      maxBytes: options.logMaxBytes,
+      rotate: () => rotateLog(runtime.fs, this.paths.log),
+    });
+    this.logger = new Logger(this.#sink, options.logLevel).with({ key: options.key.key });
     this.router = new Router();
     this.finished = new Promise((resolve) => (this.#done = resolve));
     this.idle = new IdleTimer(options.idleMs, () => this.#idleExpired());
@@ -69,6 +75,7 @@ export class Daemon {
   async start(): Promise<boolean> {
     const o = this.options;
     await ensureStateDir(this.runtime, o.stateDir);
+    this.#sink.startsAt((await this.runtime.fs.stat(this.paths.log).catch(() => null))?.size ?? 0);
     if (this.paths.socketDir !== o.stateDir) await ensureStateDir(this.runtime, this.paths.socketDir);
     this.#token = await ensureToken(this.runtime, o.stateDir);
     const lock = await acquireDaemonLock(this.runtime, this.paths, o.build);

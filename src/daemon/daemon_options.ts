@@ -19,6 +19,8 @@ export interface DaemonOptions {
   /** Bytes queued for one slow host before it is disconnected. */
   maxQueueBytes: number;
   logLevel: LogLevel;
+  /** The log is rotated to `<log>.1` past this size: at most two such files exist. */
+  logMaxBytes: number;
   /** Build id (normally BUILD; tests override it to simulate an upgrade). */
   build: string;
   /** The command line that started this daemon (first log line). */
@@ -28,6 +30,7 @@ export interface DaemonOptions {
 export const DEFAULT_IDLE_SECONDS = 300;
 export const DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_MAX_QUEUE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_LOG_MAX_BYTES = 8 * 1024 * 1024;
 /** A connection that has not said hello by then is closed. */
 export const HELLO_TIMEOUT_MS = 5000;
 /** How often the daemon checks it still owns its lock, socket and state dir. */

@@ -11,23 +11,64 @@ const encoder = new TextEncoder();
 
 export type LogFields = Record<string, unknown>;
 
-export class Logger {
+/**
+ * Where log lines go, in order, never awaited by the relay. Bounded: past `maxBytes`
+ * the file is rotated (`rotate`: current → `.1`, then truncated), so a chatty server's
+ * stderr can never fill the disk; at most two files of `maxBytes` exist.
+ */
+export class LogSink {
   readonly #out: ByteWriter;
-  readonly #min: number;
-  readonly #context: string;
+  readonly #maxBytes: number;
+  readonly #rotate: (() => Promise<void>) | undefined;
+  #bytes: number;
   #chain: Promise<void> = Promise.resolve();
 
-  constructor(out: ByteWriter, level: LogLevel = "info", context = "") {
+  constructor(
+    out: ByteWriter,
+    options: { maxBytes?: number; rotate?: () => Promise<void> } = {},
+  ) {
     this.#out = out;
+    this.#maxBytes = options.maxBytes ?? Infinity;
+    this.#bytes = 0;
+    this.#rotate = options.rotate;
+  }
+
+  /** The file already held `bytes` when we started appending to it. */
+  startsAt(bytes: number): void {
+    this.#bytes += bytes;
+  }
+
+  write(line: string): void {
+    const bytes = encoder.encode(line);
+    this.#chain = this.#chain.then(async () => {
+      if (this.#rotate !== undefined && this.#bytes + bytes.length > this.#maxBytes) {
+        await this.#rotate().catch(() => {});
+        this.#bytes = 0;
+      }
+      this.#bytes += bytes.length;
+      await this.#out.write(bytes);
+    }).catch(() => {}); // a slow or closed log must not stall or crash anything
+  }
+
+  flush(): Promise<void> {
+    return this.#chain;
+  }
+}
+
+export class Logger {
+  readonly #sink: LogSink;
+  readonly #min: number;
+  readonly #context: string;
+
+  constructor(out: ByteWriter | LogSink, level: LogLevel = "info", context = "") {
+    this.#sink = out instanceof LogSink ? out : new LogSink(out);
     this.#min = RANK[level];
     this.#context = context;
   }
 
   /** A logger that prefixes every line with `fields` (per client, per lane). */
   with(fields: LogFields): Logger {
-    const child = new Logger(this.#out, levelOf(this.#min), `${this.#context}${format(fields)}`);
-    child.#chain = this.#chain;
-    return child;
+    return new Logger(this.#sink, levelOf(this.#min), `${this.#context}${format(fields)}`);
   }
 
   enabled(level: LogLevel): boolean {
@@ -36,9 +77,7 @@ export class Logger {
 
   log(level: LogLevel, event: string, fields: LogFields = {}): void {
     if (!this.enabled(level)) return;
-    const line = `${new Date().toISOString()} ${level} ${event}${this.#context}${format(fields)}\n`;
-    // Ordered, never awaited by callers: a slow or closed log must not stall the relay.
-    this.#chain = this.#chain.then(() => this.#out.write(encoder.encode(line))).catch(() => {});
+    this.#sink.write(`${new Date().toISOString()} ${level} ${event}${this.#context}${format(fields)}\n`);
   }
 
   trace(event: string, fields?: LogFields): void {
@@ -59,7 +98,7 @@ export class Logger {
 
   /** Resolves when everything logged so far has been written. */
   flush(): Promise<void> {
-    return this.#chain;
+    return this.#sink.flush();
   }
 }
 
