@@ -12,7 +12,8 @@ export const logsCommand: Command = {
   help: `Usage: shoal logs <key|name> [-f] [-n N] [--state-dir DIR]
 
 Print the last lines of the log of the daemon with this key (or unique key prefix,
-or name). Logs outlive their daemon. Never starts a daemon.
+or name). Logs outlive their daemon and rotate to <log>.1 past --log-max-bytes
+(see "shoal help proxy"). Never starts a daemon.
 
 Options:
   -n, --lines N     How many lines from the end (default 50; 0 = all)
