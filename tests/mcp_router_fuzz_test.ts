@@ -114,6 +114,8 @@ class World {
         assert.notEqual(output.event, "router_failure", JSON.stringify(output.fields));
       } else if (output.kind === "upstream") {
         this.toServer(output.lane, output.message);
+      } else if (output.kind === "stop") {
+        this.lanes.delete(output.lane); // the process goes; a later lane starts a new one
       } else {
         const host = this.hosts.get(output.client);
         assert.ok(host !== undefined, `output for departed host ${output.client}`);

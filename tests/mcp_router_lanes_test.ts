@@ -254,3 +254,27 @@ test("a host's answer to a server request during the replay is not held", { time
     "tools/list",
   ]);
 });
+
+test("a lane started only for a probe that finds a legacy-only server is released", {
+  timeout: 5000,
+}, () => {
+  const h = ready(1); // the default lane is pinned to the legacy era
+  h.add(2, 3);
+  const probe = request("p", "server/discover", {
+    _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28" },
+  });
+  const [sent] = toUpstream(h.send(2, probe), "modern");
+  assert.equal(sent.method, "server/discover");
+  const out = h.server(
+    { jsonrpc: "2.0", id: sent.id, error: { code: -32601, message: "Method not found" } },
+    "modern",
+  );
+  assert.equal(toClient(out, 2)[0].error.code, -32601, "the host's fallback sees the server's answer");
+  assert.deepEqual(out.filter((o) => o.kind === "stop"), [{ kind: "stop", lane: "modern" }]);
+  assert.deepEqual(h.router.snapshot().lanes.map((l) => l.lane), ["main"]);
+  assert.deepEqual(h.router.laneExited("modern", { code: 0, signal: null }), [], "its exit means nothing");
+  // The next probe is answered from memory; no process is started for it.
+  const again = h.send(3, { ...probe, id: "q" });
+  assert.deepEqual(toUpstream(again), []);
+  assert.equal(toClient(again, 3)[0].error.code, -32601);
+});

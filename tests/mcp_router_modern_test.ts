@@ -312,7 +312,7 @@ test("an unsolicited modern notification without a subscription is dropped and l
   assert.ok(logEvents(stray).includes("subscription_notification_unowned"));
 });
 
-test("a legacy-only server behind a pinned default lane is probed once, on a spare lane", {
+test("a legacy-only server behind a pinned default lane is probed once, on a released lane", {
   timeout: 5000,
 }, () => {
   const h = new Harness();
@@ -322,15 +322,16 @@ test("a legacy-only server behind a pinned default lane is probed once, on a spa
   const refusal = { code: -32601, message: "Method not found" };
   const answer = h.server({ jsonrpc: "2.0", id: probe.id, error: refusal }, "modern");
   assert.deepEqual(toClient(answer, 2), [{ jsonrpc: "2.0", id: "p", error: refusal }]);
+  assert.ok(answer.some((o) => o.kind === "stop" && o.lane === "modern"), "the probe's process is stopped");
   assert.deepEqual(toUpstream(h.send(3, discover(1))), [], "remembered");
   h.initialize(2);
   const prober = h.router.snapshot().clients.find((c) => c.client === 2);
   assert.equal(prober?.lane, "main", "the prober falls back to the shared legacy lane");
   const other = h.initialize(4, { version: "2025-03-26" });
-  assert.equal(other.lane, "modern", "the probed, unpinned lane is reused before a new one");
+  assert.equal(other.lane, "legacy:2025-03-26", "a later lane starts a new process");
   assert.deepEqual(h.router.snapshot().lanes.map((l) => [l.lane, l.era]), [
     ["main", "legacy"],
-    ["modern", "legacy"],
+    ["legacy:2025-03-26", "legacy"],
   ]);
 });
 

@@ -87,6 +87,7 @@ class Bridge {
         assert.notEqual(output.event, "router_failure");
         continue;
       }
+      if (output.kind === "stop") continue; // in-process servers: nothing to stop
       // A copy, as if serialized: SDKs may keep or mutate what they receive.
       const message = JSON.parse(JSON.stringify(output.message));
       if (output.kind === "upstream") void this.#lane(output.lane).send(message);

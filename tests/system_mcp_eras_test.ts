@@ -112,6 +112,7 @@ test(
       assert.equal((await auto.callTool("pid", {})).structured.pid, pid);
       const byLane = await lanes(world);
       assert.equal(byLane.main, pid);
+      assert.deepEqual(Object.keys(byLane), ["main"], "the probe's spare server was stopped");
     } finally {
       await world.close();
     }

@@ -288,6 +288,11 @@ export class Daemon {
       } else if (out.kind === "upstream") {
         const lane = this.lanes.get(out.lane) ?? this.#startLane(out.lane);
         lane.write(encode(out.message));
+      } else if (out.kind === "stop") {
+        const lane = this.lanes.get(out.lane);
+        this.lanes.delete(out.lane);
+        this.logger.info("lane_released", { lane: out.lane });
+        lane?.stop();
       } else {
         this.logger.log(out.level, out.event, out.fields);
       }

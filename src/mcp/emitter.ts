@@ -24,6 +24,11 @@ export class Emitter {
   }
 
   /** Send to a lane's server now, even while it replays (the handshake itself, pongs). */
+  /** The lane's server is no longer needed: the daemon stops it. */
+  stopLane(lane: Lane): void {
+    this.outputs.push({ kind: "stop", lane: lane.id });
+  }
+
   upstreamNow(lane: Lane, message: JsonRpcMessage): void {
     this.outputs.push({ kind: "upstream", lane: lane.id, message });
   }

@@ -40,7 +40,14 @@ import { type ExitDetail, exitLane, removeSession, restartLane } from "./lifecyc
 import { RouterState } from "./router_state.ts";
 import { Session } from "./session.ts";
 import { takeSnapshot } from "./snapshot.ts";
-import type { ClientId, LaneId, RouterOptions, RouterOutput, RouterSnapshot } from "./types.ts";
+import {
+  type ClientId,
+  DEFAULT_LANE,
+  type LaneId,
+  type RouterOptions,
+  type RouterOutput,
+  type RouterSnapshot,
+} from "./types.ts";
 import { fromUpstream } from "./upstream_messages.ts";
 
 export type { ExitDetail };
@@ -95,6 +102,9 @@ export class Router {
    * and last stderr line); messages wait until {@link laneRestarted}.
    */
   laneExited(lane: LaneId, detail: ExitDetail): RouterOutput[] {
+    // Other lanes exist only once the router made them; an unknown one was released
+    // (`stop`), and its process's exit means nothing.
+    if (lane !== DEFAULT_LANE && !this.#state.lanes.has(lane)) return [];
     return this.#run((out) => exitLane(this.#state.lane(lane), detail, out));
   }
 
@@ -104,6 +114,7 @@ export class Router {
    * `list_changed` to hosts for what the server advertises.
    */
   laneRestarted(lane: LaneId): RouterOutput[] {
+    if (lane !== DEFAULT_LANE && !this.#state.lanes.has(lane)) return [];
     return this.#run((out) => restartLane(this.#state.lane(lane), out));
   }
 

@@ -27,6 +27,8 @@ export type RouterLogLevel = "debug" | "info" | "warn" | "error";
 export type RouterOutput =
   /** Write `message` to the stdin of lane `lane`'s server (spawning it if needed). */
   | { kind: "upstream"; lane: LaneId; message: JsonRpcMessage }
+  /** Stop lane `lane`'s server: the router has forgotten the lane. */
+  | { kind: "stop"; lane: LaneId }
   /** Write to host `client`; an array is a re-batched reply to a JSON-RPC batch. */
   | { kind: "client"; client: ClientId; message: JsonRpcMessage | JsonRpcMessage[] }
   /** A log line: one event with `key=value` fields, never a message body. */

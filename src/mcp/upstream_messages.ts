@@ -20,6 +20,7 @@ import { ParseFailure, parseLine } from "../rpc/parse_line.ts";
 import { errorResponse } from "../rpc/responses.ts";
 import { classifyMessage } from "../rpc/validate.ts";
 import type { Emitter } from "./emitter.ts";
+import { DEFAULT_LANE } from "./types.ts";
 import { settle } from "./forward.ts";
 import { onInitializeResponse } from "./initialize.ts";
 import type { Lane } from "./lane.ts";
@@ -147,6 +148,19 @@ function deliverResponse(
   settle(pending, keepProgress);
   response.id = pending.id!;
   out.reply(session, pending.batch, response);
+  if (method === "server/discover") releaseIfOnlyProbed(state, pending.lane, out);
+}
+
+/**
+ * A lane started only to answer a probe (the default lane was taken) and found a
+ * legacy-only server: nobody will use it, so its process goes (`stop`) and the lane is
+ * forgotten; a later need for a lane starts fresh.
+ */
+function releaseIfOnlyProbed(state: RouterState, lane: Lane, out: Emitter): void {
+  if (lane.id === DEFAULT_LANE || lane.era !== "fresh" || state.legacyOnlyProbeError === undefined) return;
+  if (lane.members.size > 0 || lane.ids.size > 0 || lane.held.length > 0) return;
+  state.lanes.delete(lane.id);
+  out.stopLane(lane);
 }
 
 /**
