@@ -19,6 +19,24 @@ export const SERVER_CAPABILITIES = {
   tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
 };
 
+/** How {@link Harness.initialize} shakes hands for one host. */
+export interface InitOptions {
+  id?: number | string;
+  version?: string;
+  negotiated?: string;
+  capabilities?: Msg;
+  name?: string;
+  serverCapabilities?: Msg;
+}
+
+/** A harness with `clients` attached, each initialized with `options`. */
+export function readyHarness(clients: number[], options: InitOptions = {}): Harness {
+  const h = new Harness();
+  h.add(...clients);
+  for (const client of clients) h.initialize(client, options);
+  return h;
+}
+
 export class Harness {
   readonly router: Router;
   /** Every output, in order. */
@@ -62,14 +80,7 @@ export class Harness {
    */
   initialize(
     client: number,
-    options: {
-      id?: number | string;
-      version?: string;
-      negotiated?: string;
-      capabilities?: Msg;
-      name?: string;
-      serverCapabilities?: Msg;
-    } = {},
+    options: InitOptions = {},
   ): { outputs: RouterOutput[]; lane: string | undefined; response: Msg } {
     const id = options.id ?? 0;
     const version = options.version ?? "2025-11-25";

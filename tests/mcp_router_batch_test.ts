@@ -3,6 +3,7 @@ import { test } from "node:test";
 import {
   Harness,
   notification,
+  readyHarness,
   recipients,
   request,
   result,
@@ -11,10 +12,7 @@ import {
 } from "./_mcp_harness.ts";
 
 function ready(...clients: number[]): Harness {
-  const h = new Harness();
-  h.add(...clients);
-  for (const client of clients) h.initialize(client, { version: "2025-03-26" });
-  return h;
+  return readyHarness(clients, { version: "2025-03-26" });
 }
 
 test(

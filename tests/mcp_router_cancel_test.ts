@@ -4,6 +4,7 @@ import {
   forwarded,
   Harness,
   notification,
+  readyHarness,
   recipients,
   request,
   result,
@@ -12,14 +13,9 @@ import {
 } from "./_mcp_harness.ts";
 
 function ready(...clients: number[]): Harness {
-  const h = new Harness();
-  h.add(...clients);
-  for (const client of clients) {
-    h.initialize(client, {
-      capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: {} },
-    });
-  }
-  return h;
+  return readyHarness(clients, {
+    capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: {} },
+  });
 }
 
 const cancel = (requestId: unknown, reason?: string) =>

@@ -6,6 +6,7 @@ import {
   Harness,
   logEvents,
   notification,
+  readyHarness,
   recipients,
   request,
   result,
@@ -14,10 +15,7 @@ import {
 } from "./_mcp_harness.ts";
 
 function ready(...clients: number[]): Harness {
-  const h = new Harness();
-  h.add(...clients);
-  for (const client of clients) h.initialize(client, { capabilities: { sampling: {} } });
-  return h;
+  return readyHarness(clients, { capabilities: { sampling: {} } });
 }
 
 /** The host connection still works: a request goes up and its answer comes back. */

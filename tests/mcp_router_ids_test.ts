@@ -5,6 +5,7 @@ import {
   Harness,
   logEvents,
   notification,
+  readyHarness,
   recipients,
   request,
   result,
@@ -13,10 +14,7 @@ import {
 } from "./_mcp_harness.ts";
 
 function ready(...clients: number[]): Harness {
-  const h = new Harness();
-  h.add(...clients);
-  for (const client of clients) h.initialize(client);
-  return h;
+  return readyHarness(clients);
 }
 
 test("two hosts using the same ids each get their own response", { timeout: 5000 }, () => {

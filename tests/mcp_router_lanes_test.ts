@@ -5,6 +5,7 @@ import {
   Harness,
   logEvents,
   notification,
+  readyHarness,
   recipients,
   request,
   result,
@@ -14,10 +15,7 @@ import {
 } from "./_mcp_harness.ts";
 
 function ready(...clients: number[]): Harness {
-  const h = new Harness();
-  h.add(...clients);
-  for (const client of clients) h.initialize(client, { capabilities: { sampling: {} } });
-  return h;
+  return readyHarness(clients, { capabilities: { sampling: {} } });
 }
 
 const initResult = (id: number) =>
@@ -269,10 +267,18 @@ test("a lane started only for a probe that finds a legacy-only server is release
     { jsonrpc: "2.0", id: sent.id, error: { code: -32601, message: "Method not found" } },
     "modern",
   );
-  assert.equal(toClient(out, 2)[0].error.code, -32601, "the host's fallback sees the server's answer");
+  assert.equal(
+    toClient(out, 2)[0].error.code,
+    -32601,
+    "the host's fallback sees the server's answer",
+  );
   assert.deepEqual(out.filter((o) => o.kind === "stop"), [{ kind: "stop", lane: "modern" }]);
   assert.deepEqual(h.router.snapshot().lanes.map((l) => l.lane), ["main"]);
-  assert.deepEqual(h.router.laneExited("modern", { code: 0, signal: null }), [], "its exit means nothing");
+  assert.deepEqual(
+    h.router.laneExited("modern", { code: 0, signal: null }),
+    [],
+    "its exit means nothing",
+  );
   // The next probe is answered from memory; no process is started for it.
   const again = h.send(3, { ...probe, id: "q" });
   assert.deepEqual(toUpstream(again), []);

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import {
   Harness,
   notification,
+  readyHarness,
   recipients,
   request,
   result,
@@ -12,10 +13,7 @@ import {
 } from "./_mcp_harness.ts";
 
 function ready(...clients: number[]): Harness {
-  const h = new Harness();
-  h.add(...clients);
-  for (const client of clients) h.initialize(client);
-  return h;
+  return readyHarness(clients);
 }
 
 const log = (level: string) =>

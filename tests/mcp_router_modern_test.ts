@@ -322,7 +322,10 @@ test("a legacy-only server behind a pinned default lane is probed once, on a rel
   const refusal = { code: -32601, message: "Method not found" };
   const answer = h.server({ jsonrpc: "2.0", id: probe.id, error: refusal }, "modern");
   assert.deepEqual(toClient(answer, 2), [{ jsonrpc: "2.0", id: "p", error: refusal }]);
-  assert.ok(answer.some((o) => o.kind === "stop" && o.lane === "modern"), "the probe's process is stopped");
+  assert.ok(
+    answer.some((o) => o.kind === "stop" && o.lane === "modern"),
+    "the probe's process is stopped",
+  );
   assert.deepEqual(toUpstream(h.send(3, discover(1))), [], "remembered");
   h.initialize(2);
   const prober = h.router.snapshot().clients.find((c) => c.client === 2);

@@ -24,7 +24,12 @@ test("a near restart: requests wait for the server", { timeout: 5000 }, () => {
 });
 
 test("a long backoff or no restart: -32011 at once, naming when", { timeout: 5000 }, () => {
-  for (const [retry, text] of [[16_000, /next restart is in 16 s/], [null, /will not be restarted/]] as const) {
+  for (
+    const [retry, text] of [[16_000, /next restart is in 16 s/], [
+      null,
+      /will not be restarted/,
+    ]] as const
+  ) {
     const h = down(retry);
     const out = h.send(1, request(6, "tools/list"));
     assert.deepEqual(toUpstream(out), []);

@@ -85,7 +85,9 @@ test("no capable host: sampling gets -32601, elicitation is declined, roots are 
   assert.strictEqual(err.id, 1);
   assert.equal(err.error.code, -32601);
   assert.ok(logEvents(out).includes("server_request_unroutable"));
-  const declined = toUpstream(h.server(request("e", "elicitation/create", { message: "x", requestedSchema: {} })));
+  const declined = toUpstream(
+    h.server(request("e", "elicitation/create", { message: "x", requestedSchema: {} })),
+  );
   assert.deepEqual(declined, [result("e", { action: "decline" })]);
   const roots = toUpstream(h.server(request(3, "roots/list")));
   assert.deepEqual(roots, [result(3, { roots: [] })]);

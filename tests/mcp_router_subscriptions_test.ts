@@ -3,6 +3,7 @@ import { test } from "node:test";
 import {
   Harness,
   notification,
+  readyHarness,
   recipients,
   request,
   result,
@@ -11,10 +12,7 @@ import {
 } from "./_mcp_harness.ts";
 
 function ready(...clients: number[]): Harness {
-  const h = new Harness();
-  h.add(...clients);
-  for (const client of clients) h.initialize(client);
-  return h;
+  return readyHarness(clients);
 }
 
 const URI = "file:///project/notes.md";
@@ -158,7 +156,9 @@ test("duplicate subscribe and unknown unsubscribe are answered locally", { timeo
   assertRefcounts(h);
 });
 
-test("subscribe or unsubscribe without a string uri: -32602 here, nothing upstream", { timeout: 5000 }, () => {
+test("subscribe or unsubscribe without a string uri: -32602 here, nothing upstream", {
+  timeout: 5000,
+}, () => {
   const h = new Harness();
   h.add(1);
   h.initialize(1);
