@@ -13,7 +13,13 @@ import process from "node:process";
 import { waitFor } from "./harness/cleanup.ts";
 import { FIXTURES } from "./harness/fixtures.ts";
 import { makeWorld } from "./harness/shoal_env.ts";
-import { readWire, tapped, wireMessages, type WireRecord } from "./harness/wire_tap.ts";
+import {
+  readWire,
+  tapped,
+  tappedServer,
+  wireMessages,
+  type WireRecord,
+} from "./harness/wire_tap.ts";
 
 /** `_meta` key naming which host made a call, so the test finds it upstream. */
 const WHO = "shoal.test/who";
@@ -42,12 +48,11 @@ test(
   async () => {
     const world = makeWorld();
     const hostLog = join(world.stateDir, "hosts.wire");
-    const serverLog = join(world.stateDir, "server.wire");
-    const server = tapped(serverLog, { command: "node", args: [FIXTURES.pidServer] });
+    const { log: serverLog, argv: serverArgv } = tappedServer(world.stateDir, FIXTURES.pidServer);
     try {
       const wrap = (p: { command: string; args: string[] }) => tapped(hostLog, p);
-      const a = await world.host([server.command, ...server.args], { name: "a", wrap });
-      const b = await world.host([server.command, ...server.args], { name: "b", wrap });
+      const a = await world.host(serverArgv, { name: "a", wrap });
+      const b = await world.host(serverArgv, { name: "b", wrap });
       const bCall = b.callTool("slow", { steps: 30, intervalMs: 20 }, { meta: { [WHO]: "b" } });
       const abort = new AbortController();
       const aCall = a.callTool("slow", { steps: 200, intervalMs: 20 }, {
@@ -122,11 +127,10 @@ test(
   { timeout: 30_000 },
   async () => {
     const world = makeWorld();
-    const serverLog = join(world.stateDir, "server.wire");
-    const server = tapped(serverLog, { command: "node", args: [FIXTURES.pidServer] });
+    const { log: serverLog, argv: serverArgv } = tappedServer(world.stateDir, FIXTURES.pidServer);
     try {
-      const a = await world.host([server.command, ...server.args], { name: "a" });
-      const b = await world.host([server.command, ...server.args], { name: "b" });
+      const a = await world.host(serverArgv, { name: "a" });
+      const b = await world.host(serverArgv, { name: "b" });
       const bCall = b.callTool("slow", { steps: 40, intervalMs: 20 }, { meta: { [WHO]: "b" } });
       const aCall = a.callTool("slow", { steps: 500, intervalMs: 20 }, { meta: { [WHO]: "a" } })
         .catch((e) => e);
@@ -169,10 +173,9 @@ test(
   { timeout: 30_000 },
   async () => {
     const world = makeWorld();
-    const serverLog = join(world.stateDir, "server.wire");
-    const server = tapped(serverLog, { command: "node", args: [FIXTURES.pidServer] });
+    const { log: serverLog, argv: serverArgv } = tappedServer(world.stateDir, FIXTURES.pidServer);
     try {
-      const a = await world.host([server.command, ...server.args], { name: "a" });
+      const a = await world.host(serverArgv, { name: "a" });
       const aCall = a.callTool("slow", { steps: 500, intervalMs: 20 }).catch((e) => e);
       await waitFor(
         () =>
@@ -210,10 +213,12 @@ test(
   { timeout: 30_000 },
   async () => {
     const world = makeWorld();
-    const serverLog = join(world.stateDir, "server.wire");
-    const server = tapped(serverLog, { command: "node", args: [FIXTURES.modernServer] });
+    const { log: serverLog, argv: serverArgv } = tappedServer(
+      world.stateDir,
+      FIXTURES.modernServer,
+    );
     try {
-      const argv = [server.command, ...server.args];
+      const argv = serverArgv;
       const legacy = await world.host(argv, { sdk: "v1", name: "legacy" });
       const a = await world.host(argv, { sdk: "v2", era: "modern", name: "modern-a" });
       const b = await world.host(argv, { sdk: "v2", era: "modern", name: "modern-b" });

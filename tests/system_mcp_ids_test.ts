@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FIXTURES } from "./harness/fixtures.ts";
-import { readWire, tapped, wireMessages } from "./harness/wire_tap.ts";
+import { readWire, tapped, tappedServer, wireMessages } from "./harness/wire_tap.ts";
 import { makeWorld } from "./harness/shoal_env.ts";
 
 const HOSTS = 8;
@@ -18,12 +18,11 @@ test("8 hosts × 200 interleaved calls with colliding ids: 0 misrouted, 0 missin
 }, async () => {
   const world = makeWorld();
   const hostLog = join(world.stateDir, "hosts.wire");
-  const serverLog = join(world.stateDir, "server.wire");
-  const server = tapped(serverLog, { command: "node", args: [FIXTURES.pidServer] });
+  const { log: serverLog, argv: serverArgv } = tappedServer(world.stateDir, FIXTURES.pidServer);
   try {
     const hosts = await Promise.all(
       Array.from({ length: HOSTS }, (_, h) =>
-        world.host([server.command, ...server.args], {
+        world.host(serverArgv, {
           sdk: h % 2 === 0 ? "v1" : "v2",
           name: `host-${h}`,
           wrap: (proxy) => tapped(hostLog, proxy),

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { FIXTURES } from "./harness/fixtures.ts";
 import type { Host, HostOptions } from "./harness/host.ts";
 import { makeWorld, type World } from "./harness/shoal_env.ts";
-import { readWire, tapped, wireMessages } from "./harness/wire_tap.ts";
+import { readWire, tapped, tappedServer, wireMessages } from "./harness/wire_tap.ts";
 
 const STEPS = 25;
 const CALLS_PER_HOST = 2;
@@ -77,10 +77,9 @@ test(
   { timeout: 60_000 },
   async () => {
     const world = makeWorld();
-    const serverLog = join(world.stateDir, "server.wire");
-    const server = tapped(serverLog, { command: "node", args: [FIXTURES.pidServer] });
+    const { log: serverLog, argv: serverArgv } = tappedServer(world.stateDir, FIXTURES.pidServer);
     try {
-      const tokens = await runProgress(world, [server.command, ...server.args], [
+      const tokens = await runProgress(world, serverArgv, [
         { sdk: "v1" },
         { sdk: "v1" },
         { sdk: "v2" },

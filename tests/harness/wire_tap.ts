@@ -5,6 +5,7 @@
  * `initialize` reached the server exactly once.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { type Command, FIXTURES } from "./fixtures.ts";
 
 /** One line seen by the tap. `in` = towards the wrapped command, `out` = from it. */
@@ -22,6 +23,17 @@ export interface WireRecord {
 /** `command` wrapped so that its stdio is logged to `logPath`. */
 export function tapped(logPath: string, command: Command): Command {
   return { command: "node", args: [FIXTURES.tee, logPath, "--", command.command, ...command.args] };
+}
+
+/**
+ * A fixture server run by `node`, tapped: the argv a host config would hold (the daemon
+ * starts it), and the log of everything between daemon and server
+ * (`<stateDir>/server.wire`).
+ */
+export function tappedServer(stateDir: string, fixture: string): { log: string; argv: string[] } {
+  const log = join(stateDir, "server.wire");
+  const server = tapped(log, { command: "node", args: [fixture] });
+  return { log, argv: [server.command, ...server.args] };
 }
 
 /** Every record in the log so far (an absent log means nothing crossed yet). */
