@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import process from "node:process";
 import { acquireLock } from "../src/state/lock.ts";
 import { judgeLiveness } from "../src/state/lock_liveness.ts";
 import {
@@ -106,10 +107,11 @@ test("process probe: procfs and ps agree on running and gone processes", {
   const start = await readProcessStart(testDeps, sleeper.pid);
   assert.equal(typeof start, "string");
   if (hasProcfs) {
-    assert.deepEqual(await probeWithProcfs(testDeps, sleeper.pid), {
-      state: "running",
-      startTime: start,
-    });
+    const probe = await probeWithProcfs(testDeps, sleeper.pid);
+    assert.ok(probe.state === "running");
+    assert.equal(probe.startTime, start);
+    assert.equal(probe.activity?.stopped, false);
+    assert.equal(typeof probe.activity?.cpuTicks, "number");
   }
   let psStart: string | null = null;
   if (hasPs) {
@@ -118,11 +120,48 @@ test("process probe: procfs and ps agree on running and gone processes", {
     psStart = probe.state === "running" ? probe.startTime : null;
     assert.match(psStart ?? "", /^ps:\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4}$/);
     assert.deepEqual(await probeWithPs(testDeps, sleeper.pid), probe); // stable
+    assert.deepEqual(probe.state === "running" && probe.activity, { stopped: false, runnable: false, cpuTicks: null });
   }
   await sleeper.stop();
   assert.equal(await readProcessStart(testDeps, sleeper.pid), null);
   if (hasProcfs) assert.deepEqual(await probeWithProcfs(testDeps, sleeper.pid), { state: "gone" });
   if (hasPs) assert.deepEqual(await probeWithPs(testDeps, sleeper.pid), { state: "gone" });
+});
+
+test("process probe: a spinning process shows CPU progress; a SIGSTOP'd one shows stopped and none", {
+  timeout: 15_000,
+}, async () => {
+  const spinner = spawn("node", ["-e", "for (;;) {}"], { stdio: "ignore" });
+  const exited = new Promise<void>((resolve) => spinner.on("exit", () => resolve()));
+  const pid = spinner.pid!;
+  const activity = async (probe: typeof probeWithPs) => {
+    const p = await probe(testDeps, pid);
+    assert.equal(p.state, "running");
+    return p.state === "running" ? p.activity! : null;
+  };
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    if (hasProcfs) {
+      const before = await activity(probeWithProcfs);
+      await new Promise((r) => setTimeout(r, 300));
+      const after = await activity(probeWithProcfs);
+      assert.equal(after!.stopped, false);
+      assert.ok(after!.cpuTicks! > before!.cpuTicks!, `CPU ticks advance: ${before!.cpuTicks} → ${after!.cpuTicks}`);
+    }
+    process.kill(pid, "SIGSTOP");
+    await new Promise((r) => setTimeout(r, 100));
+    if (hasProcfs) {
+      const first = await activity(probeWithProcfs);
+      await new Promise((r) => setTimeout(r, 300));
+      const later = await activity(probeWithProcfs);
+      assert.deepEqual({ ...first!, runnable: false }, { ...later!, runnable: false }, "no progress while stopped");
+      assert.equal(later!.stopped, true);
+    }
+    if (hasPs) assert.equal((await activity(probeWithPs))!.stopped, true);
+  } finally {
+    spinner.kill("SIGKILL");
+    await exited;
+  }
 });
 
 testIf(

@@ -30,6 +30,8 @@ import { STOPPING_BYTES } from "../wire/stopping.ts";
 
 const encoder = new TextEncoder();
 const DRAIN_MS = 2000;
+/** Pause after a failed accept (EMFILE and the like) before trying again. */
+const ACCEPT_RETRY_MS = 100;
 
 export type DaemonPhase = "ready" | "draining" | "stopping";
 
@@ -127,7 +129,19 @@ export class Daemon {
   }
 
   async #acceptLoop(listener: Listener): Promise<void> {
-    for (let conn = await listener.accept(); conn !== null; conn = await listener.accept()) {
+    for (let failures = 0;;) {
+      let conn;
+      try {
+        conn = await listener.accept();
+      } catch (err) {
+        // Out of fds, or a peer gone before we took it: never a reason to stop serving.
+        if (failures++ === 0) this.logger.warn("accept_failed", { error: String(err) });
+        await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
+        continue;
+      }
+      if (conn === null) return;
+      if (failures > 0) this.logger.info("accept_recovered", { failures });
+      failures = 0;
       this.#greet(conn).catch((err) => {
         this.logger.warn("connection_failed", { error: String(err) });
         conn.close();

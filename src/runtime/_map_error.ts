@@ -12,6 +12,7 @@ const MEANING: Partial<Record<ErrorCode, string>> = {
   EADDRINUSE: "address already in use (a live listener or a stale socket file)",
   EPIPE: "the peer has gone away",
   ECONNRESET: "the peer reset the connection",
+  EAGAIN: "the listener is busy (its backlog is full)",
   ECLOSED: "this side has already closed it",
 };
 
@@ -24,6 +25,7 @@ const DENO_NAMES: Record<string, ErrorCode> = {
   ConnectionAborted: "ECONNRESET",
   NotConnected: "EPIPE",
   ConnectionRefused: "ECONNREFUSED",
+  WouldBlock: "EAGAIN",
   AddrInUse: "EADDRINUSE",
   NotFound: "ENOENT",
   AlreadyExists: "EEXIST",

@@ -67,7 +67,11 @@ class NodeListener implements Listener {
       if (waiter) waiter(new NodeConn(socket));
       else this.#ready.push(socket);
     });
-    server.on("error", () => this.close());
+    // A failed accept (EMFILE, ECONNABORTED) is reported here too, but the server still
+    // listens: only an error that ended the listening closes the listener.
+    server.on("error", () => {
+      if (!server.listening) this.close();
+    });
   }
 
   accept(): Promise<Conn | null> {

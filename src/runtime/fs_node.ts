@@ -17,6 +17,7 @@ const KNOWN: ReadonlySet<string> = new Set([
   "EADDRINUSE",
   "EPIPE",
   "ECONNRESET",
+  "EAGAIN",
   "ENAMETOOLONG",
 ]);
 

@@ -20,6 +20,7 @@ export type ErrorCode =
   | "ENAMETOOLONG" // socket path longer than MAX_SOCKET_PATH bytes
   | "EPIPE" // peer went away while writing
   | "ECONNRESET" // peer reset
+  | "EAGAIN" // connect: the listener's backlog is full (busy, not gone); try again
   | "EEXIST"
   | "EACCES"
   | "ENOTDIR"

@@ -14,7 +14,18 @@ export type ProcessProbe =
   | { state: "gone" }
   | { state: "zombie" }
   /** `startTime` is null when the system would not tell us (then liveness cannot check reuse). */
-  | { state: "running"; startTime: string | null };
+  | { state: "running"; startTime: string | null; activity?: Activity };
+
+/**
+ * What a running process is doing, for telling a busy daemon from a hung one: stopped
+ * by a signal (SIGSTOP, a debugger), waiting for a CPU, and the CPU time it has used so
+ * far (clock ticks, user + system, all threads; null where the system does not say).
+ */
+export interface Activity {
+  stopped: boolean;
+  runnable: boolean;
+  cpuTicks: number | null;
+}
 
 /**
  * Probe `pid`. On Linux reads `/proc/<pid>/stat` (field 22, clock ticks since boot,
@@ -61,12 +72,18 @@ export async function probeWithProcfs(deps: ProcessProbeDeps, pid: number): Prom
   const state = fields[0]; // field 3
   const ticks = fields[19]; // field 22: starttime
   if (state === "Z" || state === "X") return { state: "zombie" };
-  if (!ticks || !/^\d+$/.test(ticks)) return { state: "running", startTime: null };
+  const cpu = Number(fields[11]) + Number(fields[12]); // fields 14 and 15: utime, stime
+  const activity: Activity = {
+    stopped: state === "T" || state === "t",
+    runnable: state === "R",
+    cpuTicks: Number.isFinite(cpu) ? cpu : null,
+  };
+  if (!ticks || !/^\d+$/.test(ticks)) return { state: "running", startTime: null, activity };
   bootId ??= deps.fs.readTextFile("/proc/sys/kernel/random/boot_id").then(
     (id) => id.trim(),
     () => "",
   );
-  return { state: "running", startTime: `linux:${await bootId}:${ticks}` };
+  return { state: "running", startTime: `linux:${await bootId}:${ticks}`, activity };
 }
 
 /** Portable probe over `ps` (macOS, BSD); exported so tests can run it on Linux too. */
@@ -89,7 +106,8 @@ export async function probeWithPs(deps: ProcessProbeDeps, pid: number): Promise<
   if (line === "") return { state: "gone" }; // ps prints nothing (exit 1) for no such pid
   const [stat, ...rest] = line.split(/\s+/);
   if (stat.startsWith("Z")) return { state: "zombie" };
-  return { state: "running", startTime: rest.length > 0 ? `ps:${rest.join(" ")}` : null };
+  const activity: Activity = { stopped: stat.startsWith("T"), runnable: stat.startsWith("R"), cpuTicks: null };
+  return { state: "running", startTime: rest.length > 0 ? `ps:${rest.join(" ")}` : null, activity };
 }
 
 async function readAll(reader: ByteReader): Promise<string> {

@@ -13,6 +13,8 @@ import { type ClientHello, type DaemonHello, encodeHello, MAX_HELLO_BYTES, parse
 import { readFirstLine } from "./first_line.ts";
 import { parseLockRecord } from "../state/lock_record.ts";
 import { judgeLiveness } from "../state/lock_liveness.ts";
+import { probeProcess } from "../state/process_start.ts";
+import { OBSERVE_MS, SilenceWatch } from "./silence.ts";
 import type { KeyPaths } from "../state/paths.ts";
 
 export interface AttachOptions {
@@ -39,7 +41,7 @@ export async function attach(runtime: Runtime, o: AttachOptions): Promise<Attach
   const deadline = Date.now() + o.deadlineMs;
   let startedAt = 0;
   for (;;) {
-    const result = await hello(runtime, o);
+    const result = await hello(runtime, o, deadline);
     if ("conn" in result) {
       // A draining daemon still answers control requests; proxies go to a new one.
       if (result.hello.state === "ready" || o.role === "control") return result;
@@ -63,14 +65,20 @@ export async function attach(runtime: Runtime, o: AttachOptions): Promise<Attach
 
 type HelloResult = Attached | (AttachFailure & { fatal: boolean });
 
-async function hello(runtime: Runtime, o: AttachOptions): Promise<HelloResult> {
+/**
+ * Connect and exchange hellos. A daemon still silent after `helloTimeoutMs` is watched
+ * (see `SilenceWatch`) and waited for while it works, until `until` at the latest.
+ */
+async function hello(runtime: Runtime, o: AttachOptions, until: number): Promise<HelloResult> {
   let conn: Conn;
   try {
     conn = await runtime.connectUnix(o.paths.socket);
   } catch (err) {
     const code = err instanceof RuntimeError ? err.code : "EOTHER";
-    const missing = code === "ENOENT" || code === "ECONNREFUSED";
-    return { reason: `cannot connect to "${o.paths.socket}": ${code}`, unresponsive: false, fatal: !missing };
+    // EAGAIN: the daemon's accept backlog is full (Deno says so; node and Bun say
+    // ECONNREFUSED). A busy daemon, not a missing one: try again.
+    const retry = code === "ENOENT" || code === "ECONNREFUSED" || code === "EAGAIN";
+    return { reason: `cannot connect to "${o.paths.socket}": ${code}`, unresponsive: false, fatal: !retry };
   }
   const mine: ClientHello = {
     protocol: PROTOCOL,
@@ -81,16 +89,21 @@ async function hello(runtime: Runtime, o: AttachOptions): Promise<HelloResult> {
     pid: runtime.pid,
     key: o.key,
   };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), o.helloTimeoutMs)));
+  const sentAt = Date.now();
   try {
     const exchange = conn.write(encoder.encode(encodeHello(mine))).then(() =>
       readFirstLine(conn, MAX_HELLO_BYTES)
     );
-    const first = await Promise.race([exchange, timeout]);
-    if (first === "timeout") {
+    const early = await within(exchange, o.helloTimeoutMs);
+    const first = early === SILENT ? await waitWhileWorking(runtime, o.paths.lock, exchange, until) : early;
+    if (first === "gone") {
       conn.close();
-      return { reason: `daemon at "${o.paths.socket}" did not answer within ${o.helloTimeoutMs} ms`, unresponsive: true, fatal: true };
+      return { reason: "daemon exited before it answered", unresponsive: false, fatal: false };
+    }
+    if (first === SILENT) {
+      conn.close();
+      const waited = Date.now() - sentAt;
+      return { reason: `daemon at "${o.paths.socket}" did not answer within ${waited} ms`, unresponsive: true, fatal: true };
     }
     if (first === null) {
       conn.close(); // closed on us: it is shutting down
@@ -106,15 +119,55 @@ async function hello(runtime: Runtime, o: AttachOptions): Promise<HelloResult> {
   } catch (err) {
     conn.close();
     return { reason: `hello failed: ${err instanceof Error ? err.message : err}`, unresponsive: false, fatal: false };
+  }
+}
+
+const SILENT = Symbol("silent");
+
+/** `promise`'s value, or SILENT when it has not settled within `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof SILENT> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<typeof SILENT>((r) => (timer = setTimeout(() => r(SILENT), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-async function lockHeldByLiveProcess(runtime: Runtime, lockPath: string): Promise<boolean> {
+/**
+ * Keep waiting for `reply` while the daemon (the lock owner) shows signs of work.
+ * SILENT when it is judged hung, or still silent at `until`; "gone" when it exited.
+ */
+async function waitWhileWorking<T>(
+  runtime: Runtime,
+  lockPath: string,
+  reply: Promise<T>,
+  until: number,
+): Promise<T | typeof SILENT | "gone"> {
+  const owner = await readLockOwner(runtime, lockPath);
+  if (owner === null) return SILENT; // nothing to go on: the timeout stands
+  const watch = new SilenceWatch();
+  for (;;) {
+    const probe = await probeProcess(runtime, owner.pid);
+    // Another process has the pid now: the lock owner is gone.
+    if (probe.state === "running" && owner.startTime !== null && probe.startTime !== null) {
+      if (probe.startTime !== owner.startTime) return "gone";
+    }
+    const verdict = watch.observe(probe, Date.now());
+    if (verdict === "gone") return "gone";
+    if (verdict === "hung" || Date.now() >= until) return SILENT;
+    const answer = await within(reply, Math.min(OBSERVE_MS, until - Date.now()));
+    if (answer !== SILENT) return answer;
+  }
+}
+
+async function readLockOwner(runtime: Runtime, lockPath: string) {
   const text = await runtime.fs.readTextFile(lockPath).catch(() => null);
-  if (text === null) return false;
-  const record = parseLockRecord(text);
-  if (record === null) return false;
-  return (await judgeLiveness(runtime, record)) === "alive";
+  return text === null ? null : parseLockRecord(text);
+}
+
+async function lockHeldByLiveProcess(runtime: Runtime, lockPath: string): Promise<boolean> {
+  const record = await readLockOwner(runtime, lockPath);
+  return record !== null && (await judgeLiveness(runtime, record)) === "alive";
 }
