@@ -4,19 +4,18 @@
  * proxy through the router. It lingers when idle, heals split brain through a
  * periodic self-check, and exits in the documented order:
  * stop accepting → unlink socket → drain (bounded) → stop the server (whole process
- * group) → unlink the lock only if it still holds our nonce.
+ * group) → unlink the lock only if it still holds our nonce. Who gets in is the front
+ * door's job (front_door.ts).
  */
 import type { Conn, Listener, Runtime } from "../runtime/types.ts";
-import { PROTOCOL, VERSION } from "../version.ts";
+import { VERSION } from "../version.ts";
 import { Router } from "../mcp/router.ts";
 import { DEFAULT_LANE, type RouterOutput } from "../mcp/types.ts";
-import { type ClientHello, type DaemonHello, encodeHello, MAX_HELLO_BYTES, parseClientHello } from "../wire/hello.ts";
-import { admit } from "./admission.ts";
-import { readFirstLine } from "../wire/first_line.ts";
 import { acquireDaemonLock, type DaemonLock } from "./daemon_lock.ts";
 import { ClientSession } from "./client_session.ts";
 import { handleControl } from "./control_handler.ts";
-import { type DaemonOptions, HELLO_TIMEOUT_MS, SELF_CHECK_MS } from "./daemon_options.ts";
+import { type DaemonOptions, SELF_CHECK_MS } from "./daemon_options.ts";
+import { FrontDoor } from "./front_door.ts";
 import { Logger, LogSink } from "./log.ts";
 import { rotateLog } from "./log_rotation.ts";
 import { moveSocketAside, publishSocket } from "./publish.ts";
@@ -30,8 +29,6 @@ import { STOPPING_BYTES } from "../wire/stopping.ts";
 
 const encoder = new TextEncoder();
 const DRAIN_MS = 2000;
-/** Pause after a failed accept (EMFILE and the like) before trying again. */
-const ACCEPT_RETRY_MS = 100;
 
 export type DaemonPhase = "ready" | "draining" | "stopping";
 
@@ -49,7 +46,7 @@ export class Daemon {
   phase: DaemonPhase = "ready";
   #listener: Listener | null = null;
   #lock: DaemonLock | null = null;
-  #token = "";
+  #door: FrontDoor | null = null;
   #drainSocket: string | null = null;
   #nextClient = 1;
   #selfCheck: ReturnType<typeof setInterval> | undefined;
@@ -79,7 +76,7 @@ export class Daemon {
     await ensureStateDir(this.runtime, o.stateDir);
     this.#sink.startsAt((await this.runtime.fs.stat(this.paths.log).catch(() => null))?.size ?? 0);
     if (this.paths.socketDir !== o.stateDir) await ensureStateDir(this.runtime, this.paths.socketDir);
-    this.#token = await ensureToken(this.runtime, o.stateDir);
+    const token = await ensureToken(this.runtime, o.stateDir);
     const lock = await acquireDaemonLock(this.runtime, this.paths, o.build);
     if (lock === null) {
       this.logger.debug("election_lost", { pid: this.runtime.pid });
@@ -89,7 +86,7 @@ export class Daemon {
     const existing = await attach(this.runtime, {
       paths: this.paths,
       key: o.key.key,
-      token: this.#token,
+      token,
       build: o.build,
       role: "control",
       helloTimeoutMs: 1000,
@@ -112,6 +109,15 @@ export class Daemon {
       socket: this.paths.socket,
       idle_s: o.idleMs / 1000,
     });
+    this.#door = new FrontDoor({ build: o.build, key: o.key.key, pid: this.runtime.pid, token }, {
+      logger: this.logger,
+      phase: () => this.phase,
+      clientCount: () => this.clientCount,
+      control: (conn, rest) => handleControl(this, conn, rest),
+      attach: (conn, pid, rest) => this.#attach(conn, pid, rest),
+      drain: (reason) => this.drain(reason),
+      shutdown: (reason) => this.shutdown(reason),
+    });
     this.#listener = await publishSocket(this.runtime, this.paths, lock.nonce);
     this.#startLane(DEFAULT_LANE);
     this.#armIdle();
@@ -119,84 +125,13 @@ export class Daemon {
     this.runtime.onSignal("SIGTERM", () => this.shutdown("SIGTERM"));
     this.runtime.onSignal("SIGINT", () => this.shutdown("SIGINT"));
     this.runtime.onSignal("SIGHUP", () => this.logger.info("sighup_ignored"));
-    this.#acceptLoop(this.#listener);
+    this.#door!.serve(this.#listener);
     return true;
   }
 
   /** Number of attached proxies (control connections never count). */
   get clientCount(): number {
     return this.sessions.size;
-  }
-
-  async #acceptLoop(listener: Listener): Promise<void> {
-    for (let failures = 0;;) {
-      let conn;
-      try {
-        conn = await listener.accept();
-      } catch (err) {
-        // Out of fds, or a peer gone before we took it: never a reason to stop serving.
-        if (failures++ === 0) this.logger.warn("accept_failed", { error: String(err) });
-        await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
-        continue;
-      }
-      if (conn === null) return;
-      if (failures > 0) this.logger.info("accept_recovered", { failures });
-      failures = 0;
-      this.#greet(conn).catch((err) => {
-        this.logger.warn("connection_failed", { error: String(err) });
-        conn.close();
-      });
-    }
-  }
-
-  async #greet(conn: Conn): Promise<void> {
-    const timer = setTimeout(() => {
-      this.logger.warn("hello_timeout");
-      conn.close();
-    }, HELLO_TIMEOUT_MS);
-    let first;
-    try {
-      first = await readFirstLine(conn, MAX_HELLO_BYTES);
-    } catch (err) {
-      const reason = err instanceof RangeError ? "hello is longer than 64 KiB" : `hello unreadable: ${err}`;
-      this.logger.warn("hello_refused", { reason });
-      return this.#refuse(conn, reason);
-    } finally {
-      clearTimeout(timer);
-    }
-    if (first === null) return conn.close();
-    const hello = parseClientHello(first.line);
-    const verdict = typeof hello === "string" ? { kind: "refuse" as const, reason: hello } : admit(hello, {
-      token: this.#token,
-      build: this.options.build,
-      phase: this.phase,
-      clients: this.clientCount,
-    });
-    const peer = typeof hello === "string" ? undefined : hello.pid;
-    switch (verdict.kind) {
-      case "refuse":
-        this.logger.warn("hello_refused", { reason: verdict.reason, peer_pid: peer });
-        return this.#refuse(conn, verdict.reason);
-      case "control":
-        await this.#send(conn, this.#hello(this.phase === "ready" ? "ready" : "draining"));
-        return handleControl(this, conn, first.rest);
-      case "away":
-        await this.#send(conn, this.#hello(verdict.state));
-        return conn.close();
-      case "replace":
-      case "drain": {
-        const build = (hello as ClientHello).build;
-        this.logger.info("newer_build", { their_build: build, clients: this.clientCount, action: verdict.kind });
-        if (verdict.kind === "drain") await this.drain(`build ${build} wants this key`);
-        await this.#send(conn, this.#hello(verdict.kind === "drain" ? "draining" : "replaced"));
-        conn.close();
-        if (verdict.kind === "replace") await this.shutdown(`replaced by build ${build}`);
-        return;
-      }
-      case "attach":
-        await this.#send(conn, this.#hello("ready"));
-        this.#attach(conn, peer!, first.rest);
-    }
   }
 
   /** Stop taking new hosts and give up the key; exit when the last host leaves. */
@@ -210,28 +145,6 @@ export class Daemon {
     await this.#lock?.release();
     this.#lock = null;
     if (this.clientCount === 0) await this.shutdown("drained");
-  }
-
-  #hello(state: DaemonHello["state"], error?: string): DaemonHello {
-    return {
-      protocol: PROTOCOL,
-      version: VERSION,
-      build: this.options.build,
-      role: "daemon",
-      state,
-      pid: this.runtime.pid,
-      key: this.options.key.key,
-      ...(error ? { error } : {}),
-    };
-  }
-
-  async #refuse(conn: Conn, error: string): Promise<void> {
-    await this.#send(conn, this.#hello("ready", error)).catch(() => {});
-    conn.close();
-  }
-
-  #send(conn: Conn, hello: DaemonHello): Promise<void> {
-    return conn.write(encoder.encode(encodeHello(hello)));
   }
 
   #attach(conn: Conn, pid: number, initial: Uint8Array): void {
@@ -347,7 +260,7 @@ export class Daemon {
       // A host slipped in between: keep serving it, and republish for the next ones.
       this.#listener?.close();
       this.#listener = await publishSocket(this.runtime, this.paths, this.#lock!.nonce);
-      this.#acceptLoop(this.#listener);
+      this.#door!.serve(this.#listener);
       return;
     }
     await this.shutdown("idle");
