@@ -2,12 +2,12 @@
  * A daemon starved of CPU is busy, not hung. On a loaded CI machine the 50-proxy test
  * once ended with 48 servers: the daemon could not answer hellos within the 2 s hello
  * timeout, so every waiting proxy declared it hung at the same instant and ran its own
- * server. Here the real daemon is starved on purpose — pinned to CPU 0 at nice 19 with
+ * server. Here the real daemon is starved on purpose — pinned to one CPU at nice 19 with
  * spinners at nice 0 beside it — while new hosts attach: they must wait and share.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { FIXTURES } from "./harness/fixtures.ts";
@@ -24,6 +24,12 @@ const HELLO_TIMEOUT_MS = 2_000;
 const have = (tool: string) => spawnSync(tool, ["--version"], { stdio: "ignore" }).status === 0;
 const canStarve = existsSync("/proc/self/stat") && have("taskset") && have("renice");
 
+/** A CPU this process may use (a container's cpuset need not include CPU 0). */
+function firstAllowedCpu(): string {
+  const list = /Cpus_allowed_list:\s*(\d+)/.exec(readFileSync("/proc/self/status", "utf8"));
+  return list?.[1] ?? "0";
+}
+
 function run(tool: string, args: string[]): void {
   const r = spawnSync(tool, args, { encoding: "utf8" });
   assert.equal(r.status, 0, `${tool} ${args.join(" ")}: ${r.stderr}`);
@@ -39,14 +45,15 @@ testIf(canStarve, "a daemon starved of CPU past the hello timeout is waited for:
     const first = await world.host(PID_SERVER);
     const shared = (await first.callTool("pid", {})).structured.pid;
     const [daemon] = world.daemonPids();
-    run("taskset", ["-a", "-p", "-c", "0", String(daemon)]);
+    const cpu = firstAllowedCpu();
+    run("taskset", ["-a", "-p", "-c", cpu, String(daemon)]);
     run("renice", ["-n", "19", "-p", String(daemon)]);
     // With autogroup scheduling, CPU is shared between sessions first: the daemon's
     // session gets nice 19 too, and every spinner gets a session of its own.
     const autogroup = `/proc/${daemon}/autogroup`;
     if (existsSync(autogroup)) writeFileSync(autogroup, "19");
     for (let i = 0; i < SPINNERS; i++) {
-      const spinner = spawn("taskset", ["-c", "0", "sh", "-c", "while :; do :; done"], {
+      const spinner = spawn("taskset", ["-c", cpu, "sh", "-c", "while :; do :; done"], {
         stdio: "ignore",
         detached: true,
       });
