@@ -31,3 +31,15 @@ export function selfArgs(engine: Engine): string[] {
   }
   return [...process.execArgv, process.argv[1]];
 }
+
+/**
+ * Collect garbage now, where the engine allows it: always on Bun (`Bun.gc`), on Deno and
+ * node only when started with `--expose-gc`. Returns whether a collection ran.
+ */
+export function collectGarbage(): boolean {
+  const g = globalThis as { Bun?: { gc(force: boolean): void }; gc?: () => void };
+  if (g.Bun !== undefined) g.Bun.gc(true);
+  else if (typeof g.gc === "function") g.gc();
+  else return false;
+  return true;
+}

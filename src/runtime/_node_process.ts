@@ -4,7 +4,7 @@
  * created on first use: wrapping stdin starts reading it.
  */
 import process from "node:process";
-import { type Engine, selfArgs } from "./_engine.ts";
+import { collectGarbage, type Engine, selfArgs } from "./_engine.ts";
 import { NodeWriter, readerFromNodeStream } from "./_node_streams.ts";
 import { signalProcess } from "./_node_spawn.ts";
 import { nodeFs } from "./fs_node.ts";
@@ -51,6 +51,7 @@ export function withNodeProcess(core: AdapterCore, engine: Engine, native?: Nati
     cwd: () => process.cwd(),
     uid: () => process.getuid?.() ?? -1,
     exit: (code) => process.exit(code),
+    collectGarbage,
     get stdin() {
       return stdin ??= native?.stdin() ?? readerFromNodeStream(process.stdin, "stdin");
     },

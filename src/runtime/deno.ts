@@ -15,7 +15,7 @@
 import { connectDeno, listenDeno } from "./_deno_conn.ts";
 import { spawnDeno } from "./_deno_spawn.ts";
 import { denoOutput, denoStdin } from "./_deno_stdio.ts";
-import { hostEngine, selfArgs } from "./_engine.ts";
+import { collectGarbage, hostEngine, selfArgs } from "./_engine.ts";
 import { nodeFs } from "./fs_node.ts";
 import type { ByteReader, ByteWriter, Runtime, Signal } from "./types.ts";
 
@@ -64,6 +64,7 @@ export function denoRuntime(): Runtime {
     cwd: () => Deno.cwd(),
     uid: () => Deno.uid() ?? -1,
     exit: (code) => Deno.exit(code),
+    collectGarbage,
     get stdin() {
       return stdin ??= denoStdin();
     },

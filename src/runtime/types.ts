@@ -178,6 +178,8 @@ export interface Runtime {
   cwd(): string;
   uid(): number;
   exit(code: number): never;
+  /** Full garbage collection now, where the engine allows it; false when it does not. */
+  collectGarbage(): boolean;
 
   /** Our stdio: stdin as a reader, stdout/stderr as writers (EPIPE surfaces as RuntimeError). */
   readonly stdin: ByteReader;
