@@ -55,8 +55,11 @@ export const CONFIG = {
   },
 };
 
-/** Pause between the last host leaving and the idle-daemon memory reading. */
-const IDLE_SETTLE_MS = 1000;
+/**
+ * Pause between the last host leaving and the idle-daemon memory reading: past the
+ * daemon's collection one second after the last host leaves (src/daemon/daemon.ts).
+ */
+const IDLE_SETTLE_MS = 2000;
 
 const pick = (list, table, what) =>
   list.split(",").filter(Boolean).map((name) => {
