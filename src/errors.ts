@@ -18,6 +18,7 @@ export type ErrorCodeName =
   | "ERR_SERVER_EXITED"
   | "ERR_SERVER_UNAVAILABLE"
   | "ERR_MESSAGE_TOO_LARGE"
+  | "ERR_NOT_SENT"
   | "ERR_INTERNAL";
 
 interface CodeInfo {
@@ -43,6 +44,9 @@ export const ERROR_CODES: Readonly<Record<ErrorCodeName, CodeInfo>> = {
   ERR_SERVER_EXITED: { exit: 1, rpc: -32000 },
   ERR_SERVER_UNAVAILABLE: { exit: 1, rpc: -32011 },
   ERR_MESSAGE_TOO_LARGE: { exit: 1, rpc: -32010 },
+  // A stopping daemon hands back a request its server never saw (it waited for a
+  // restart); the proxy sends it to the next daemon instead of showing this error.
+  ERR_NOT_SENT: { exit: 1, rpc: -32012 },
   ERR_INTERNAL: { exit: 1, rpc: -32603 },
 };
 

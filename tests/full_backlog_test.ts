@@ -4,7 +4,6 @@
  * fatal and run the server directly at once. The listener here is a python3 process
  * that listens with a backlog of 1, fills it itself and never accepts.
  */
-import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createInterface } from "node:readline";

@@ -284,3 +284,24 @@ test("a lane started only for a probe that finds a legacy-only server is release
   assert.deepEqual(toUpstream(again), []);
   assert.equal(toClient(again, 3)[0].error.code, -32601);
 });
+
+test("a stopping daemon hands back what waits for a restart: -32012 with the host's own request", {
+  timeout: 5000,
+}, () => {
+  const h = ready(1, 2);
+  h.exited();
+  const asked = request("a-1", "tools/call", { name: "echo", _meta: { progressToken: "tok" } });
+  assert.deepEqual(toUpstream(h.send(1, asked)), [], "held while the server is down");
+  assert.deepEqual(toUpstream(h.send(2, [request(7, "tools/list")])), [], "a batch member is held too");
+  const out = h.router.handBackHeld();
+  const [back] = toClient(out, 1);
+  assert.strictEqual(back.id, "a-1");
+  assert.equal(back.error.code, -32012);
+  assert.deepEqual(back.error.data.request, asked, "the request as the host sent it: id and token restored");
+  assert.deepEqual(toClient(out, 2), [], "batch members stay: proxies never resend those");
+  assert.deepEqual(h.router.snapshot().clients.map((c) => c.inFlight), [0, 1]);
+  const restart = toUpstream(h.restarted());
+  const replayed = toUpstream(h.server(initResult(restart[0].id)));
+  assert.deepEqual(replayed.map((m) => m.method), ["notifications/initialized", "tools/list"], "only the batch member is released");
+  assert.deepEqual(toClient(h.router.handBackHeld(), 1), [], "nothing held, nothing handed back");
+});

@@ -552,3 +552,22 @@ test("the scan reads ids exactly as JSON.parse does, and refuses what it refuses
     assert.equal(peek.kind, "invalid", token);
   }
 });
+
+test("a request a stopping daemon hands back unsent (-32012) is resent to the next daemon, not failed", T, () => {
+  const session = readySession();
+  const call = { jsonrpc: "2.0", id: "c1", method: "tools/call", params: { name: "slow" } };
+  session.fromHost(line(call));
+  session.fromHost(request(2, "tools/call", { name: "other" }));
+  const handBack = (id: unknown, request: unknown) =>
+    line({ jsonrpc: "2.0", id, error: { code: -32012, message: "Not sent", data: { request } } });
+  // Another request's line, or a -32012 without one, is an ordinary error for the host.
+  assert.equal(session.fromDaemon(handBack(2, { ...call, id: 3 })), "forward");
+  assert.equal(session.fromDaemon(handBack("c1", call)), "drop");
+  assert.equal(session.resending, false);
+  assert.deepEqual(session.onDisconnect("daemon stopping"), [], "nothing failed: it will be resent");
+  assert.equal(session.resending, true, "reconnect at once, not on the host's next line");
+  const replay = all(session.replay());
+  assert.deepEqual(replay.map(json).filter((m) => m.method === "tools/call"), [call]);
+  assert.equal(session.fromDaemon(result("c1", { ok: 1 })), "forward");
+  assert.equal(session.inflightCount, 0);
+});

@@ -192,6 +192,32 @@ test("shoal stop with hosts attached: hosts stay up and get a fresh daemon on th
   }
 });
 
+test("shoal stop while the server waits to restart: the held request is resent to a new daemon, not failed", { timeout: 60_000 }, async () => {
+  const world = makeWorld();
+  try {
+    const a = await world.host(PID_SERVER, { name: "a" });
+    const first = await serverPid(a);
+    // Three crashes in a row: the next restart is 2 s away, so requests are held.
+    for (let i = 0; i < 3; i++) {
+      await rpcError(a.callTool("crash", { code: 1 }, { timeoutMs: 30_000 }));
+      if (i < 2) await serverPid(a); // back up (after the backoff) before the next crash
+    }
+    const [daemon] = world.daemonPids();
+    const held = a.callTool("pid", {}, { timeoutMs: 30_000 });
+    await waitFor(async () => (await world.status()).json?.daemons?.[0]?.clients?.[0]?.inFlight > 0, {
+      what: "the request to be held by the daemon",
+    });
+    const stopped = await runShoal(["stop", "--all", "--state-dir", world.stateDir]);
+    assert.equal(stopped.status, 0);
+    const answered = (await held).structured.pid as number;
+    assert.notEqual(answered, first);
+    assert.ok(!world.daemonPids().includes(daemon), "a new daemon answered it");
+    assert.equal(await hasExited(a), false);
+  } finally {
+    await world.close();
+  }
+});
+
 test("an upgrade: hosts of an old build move to a new-build daemon after the old one is stopped", { timeout: 60_000 }, async () => {
   const world = makeWorld();
   try {

@@ -314,6 +314,8 @@ export class Daemon {
     // Goodbye first: proxies reconnect lazily and send new requests to the next daemon;
     // what is already in flight here gets its answer (bounded) instead of an error.
     for (const s of this.sessions.values()) s.send(STOPPING_BYTES);
+    // What waits for a restarting server never reached it: proxies resend it elsewhere.
+    this.dispatch(this.router.handBackHeld());
     await this.#whileInFlight(() => [...this.sessions.keys()].some((id) => this.#inFlight(id) > 0));
     const drains = [...this.sessions.values()].map((s) => s.finish("daemon stopping"));
     await Promise.race([Promise.all(drains), new Promise((r) => setTimeout(r, DRAIN_MS))]);

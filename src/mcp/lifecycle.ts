@@ -4,6 +4,7 @@
  */
 import { ErrorCode } from "../rpc/error_codes.ts";
 import { errorResponse } from "../rpc/responses.ts";
+import { isJsonObject, type JsonRpcMessage, type JsonRpcRequest } from "../rpc/message.ts";
 import type { Emitter } from "./emitter.ts";
 import { settle } from "./forward.ts";
 import { failInitialize, startReplay } from "./initialize.ts";
@@ -58,6 +59,38 @@ export function removeSession(state: RouterState, session: Session, out: Emitter
   }
   session.queued = undefined;
   out.log("info", "client_removed", { client: session.id, name: session.clientInfo?.name });
+}
+
+/**
+ * The daemon is stopping: hand back the requests the lane holds for a server that is
+ * restarting. The server never saw them, so the host's proxy can send them to the next
+ * daemon: each is answered with −32012 carrying the host's own request (its id and
+ * progress token restored) in `data.request`. Batch members stay held (the proxy never
+ * resends those), as does everything that is not a host's request.
+ */
+export function handBackHeld(lane: Lane, out: Emitter): void {
+  const kept: JsonRpcMessage[] = [];
+  for (const message of lane.held) {
+    const pending = "method" in message && "id" in message ? lane.ids.get(message.id) : undefined;
+    if (pending?.purpose !== "forward" || pending.session === undefined || pending.batch !== undefined) {
+      kept.push(message);
+      continue;
+    }
+    lane.ids.delete(pending.upstreamId);
+    settle(pending);
+    const request = message as JsonRpcRequest;
+    request.id = pending.id!;
+    const meta = request.params !== undefined && !Array.isArray(request.params) ? request.params._meta : undefined;
+    if (pending.progressToken !== undefined && isJsonObject(meta)) meta.progressToken = pending.progressToken;
+    out.reply(
+      pending.session,
+      undefined,
+      errorResponse(pending.id!, ErrorCode.NotSent, "Not sent: the shoal daemon stopped before the server was back", {
+        request,
+      }),
+    );
+  }
+  lane.held = kept;
 }
 
 /**

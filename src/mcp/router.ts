@@ -36,7 +36,7 @@ import type { OversizedLine } from "../rpc/line_splitter.ts";
 import { fromClient } from "./client_messages.ts";
 import { handleValue } from "./client_messages.ts";
 import { Emitter } from "./emitter.ts";
-import { type ExitDetail, exitLane, removeSession, restartLane } from "./lifecycle.ts";
+import { type ExitDetail, exitLane, handBackHeld, removeSession, restartLane } from "./lifecycle.ts";
 import { RouterState } from "./router_state.ts";
 import { Session } from "./session.ts";
 import { takeSnapshot } from "./snapshot.ts";
@@ -116,6 +116,16 @@ export class Router {
   laneRestarted(lane: LaneId): RouterOutput[] {
     if (lane !== DEFAULT_LANE && !this.#state.lanes.has(lane)) return [];
     return this.#run((out) => restartLane(this.#state.lane(lane), out));
+  }
+
+  /**
+   * The daemon is stopping: requests held for a restarting server go back to their
+   * hosts (−32012, the request in `data.request`) so their proxies can resend them.
+   */
+  handBackHeld(): RouterOutput[] {
+    return this.#run((out) => {
+      for (const lane of this.#state.lanes.values()) handBackHeld(lane, out);
+    });
   }
 
   snapshot(): RouterSnapshot {

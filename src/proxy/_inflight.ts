@@ -84,6 +84,20 @@ export class InflightTable {
     return true;
   }
 
+  /**
+   * Keep `line` to resend the request `id` after all (a stopping daemon handed it back
+   * unsent). False when it is not in flight, part of a batch, or over the byte budget.
+   */
+  keep(id: RequestId, line: Uint8Array): boolean {
+    const entry = this.#entries.get(id);
+    if (entry === undefined || entry.batch !== undefined) return false;
+    if (entry.line !== undefined) return true;
+    if (this.#keptBytes + line.length > this.maxResendBytes) return false;
+    this.#keptBytes += line.length;
+    this.#entries.set(id, { ...entry, line });
+    return true;
+  }
+
   /** Remove and return the entry for `id` (undefined when not in flight). */
   take(id: RequestId): InflightEntry | undefined {
     const entry = this.#entries.get(id);

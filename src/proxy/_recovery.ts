@@ -134,6 +134,19 @@ export function isServerExit(response: unknown): boolean {
 }
 
 /**
+ * The host's request inside a stopping daemon's hand-back (−32012, `data.request`), as
+ * a line to resend; undefined for any other answer, or one whose id is not `id`.
+ */
+export function handedBackRequest(response: unknown, id: RequestId): Uint8Array | undefined {
+  if (!isJsonObject(response) || !isJsonObject(response.error)) return undefined;
+  if (response.error.code !== ERROR_CODES.ERR_NOT_SENT.rpc) return undefined;
+  const data = response.error.data;
+  const request = isJsonObject(data) ? data.request : undefined;
+  if (!isJsonObject(request) || request.id !== id || typeof request.method !== "string") return undefined;
+  return encoder.encode(JSON.stringify(request));
+}
+
+/**
  * The new daemon answered a private replay request. Returns lines owed to the host
  * (`list_changed` after a good handshake: a new daemon may run a new server process
  * with other tools) and a warning when the host's session could not be restored.

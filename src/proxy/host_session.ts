@@ -32,7 +32,7 @@ import { HeldRequests } from "./_held_requests.ts";
 import { HostRecorder, paramsOf, parseCounted, type ScanStats } from "./_host_recorder.ts";
 import { InflightTable } from "./_inflight.ts";
 import { MessagePeek, methodIs, peekMessage } from "./_peek_message.ts";
-import { failInflight, isServerExit, replayAnswered, replayLines, type Swallowed } from "./_recovery.ts";
+import { failInflight, handedBackRequest, isServerExit, replayAnswered, replayLines, type Swallowed } from "./_recovery.ts";
 
 export { RESENT_METHODS } from "./_recovery.ts";
 
@@ -179,6 +179,11 @@ export class HostSession {
    * The replayed `initialize` is not answered yet: host lines must wait, or the new
    * daemon would refuse them as sent before the handshake.
    */
+  /** Requests wait to be resent: reconnect now, not on the host's next line. */
+  get resending(): boolean {
+    return this.#resend.length > 0;
+  }
+
   get replaying(): boolean {
     return this.#afterHandshake !== undefined;
   }
@@ -269,10 +274,22 @@ export class HostSession {
       if (warning !== undefined) this.#warnings.push(warning);
       return "drop";
     }
+    if (isError && this.#keepHandedBack(id, value)) return "drop";
     const entry = this.#inflight.take(id);
     if (entry?.kind === "initialize") this.#handshake.onInitializeAnswer(value());
     else if (entry?.kind === "subscribe" && isError) this.#handshake.unsubscribe(entry.uri!);
     return "forward";
+  }
+
+  /**
+   * A stopping daemon handed back a request its server never saw (−32012 with the
+   * request in `data`): keep it to resend to the next daemon instead of failing it.
+   */
+  #keepHandedBack(id: RequestId, value: () => unknown): boolean {
+    const entry = this.#inflight.get(id);
+    if (entry === undefined || entry.resends >= this.#maxResends) return false;
+    const request = handedBackRequest(value(), id);
+    return request !== undefined && this.#inflight.keep(id, request);
   }
 
   #daemonValue(value: unknown): Verdict {

@@ -237,7 +237,9 @@ export class Relay {
     this.#connected = new Promise((resolve) => (this.#reconnected = resolve));
     this.#stopping = false;
     this.#toHost(this.#session.onDisconnect(reason));
-    if (lazily && !this.#hostWaiting) await new Promise<void>((resolve) => (this.#wake = resolve));
+    if (lazily && !this.#hostWaiting && !this.#session.resending) {
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
     for (let delayMs = 50;; delayMs = Math.min(delayMs * 2, 2000)) {
       if (this.#hostClosed) return this.#ended("host-closed");
       const attached = await this.#o.reconnect();

@@ -28,6 +28,8 @@ export const ErrorCode = {
   MessageTooLarge: ERROR_CODES.ERR_MESSAGE_TOO_LARGE.rpc,
   /** The server is down and its next restart is further away than a request may wait. */
   ServerUnavailable: ERROR_CODES.ERR_SERVER_UNAVAILABLE.rpc,
+  /** The daemon is stopping and the request never reached the server: send it again. */
+  NotSent: ERROR_CODES.ERR_NOT_SENT.rpc,
 } as const;
 
 /** One of the codes above. */
