@@ -4,6 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import process from "node:process";
 import { FIXTURES } from "./harness/fixtures.ts";
 import { isAlive, provesAbsence, waitFor } from "./harness/cleanup.ts";
@@ -138,6 +139,26 @@ test("shoal restart restarts the server through the crash path; hosts stay attac
     const missing = await runShoal(["restart", "nope", "--state-dir", world.stateDir]);
     assert.equal(missing.status, 3);
     assert.match(missing.stderr, /No daemon matches "nope"/);
+  } finally {
+    await world.close();
+  }
+});
+
+test("shoal restart starts the backoff over: the next crash restarts after 0.5 s, and the restart is no crash", { timeout: 60_000 }, async () => {
+  const world = makeWorld();
+  try {
+    const a = await world.host(PID_SERVER);
+    await rpcError(a.callTool("crash", { code: 1 }, { timeoutMs: 30_000 }));
+    await serverPid(a); // back after 0.5 s; the next crash would wait 1 s
+    const r = await runShoal(["restart", "pid_server", "--state-dir", world.stateDir]);
+    assert.equal(r.status, 0, r.stderr);
+    await serverPid(a);
+    await rpcError(a.callTool("crash", { code: 1 }, { timeoutMs: 30_000 }));
+    await serverPid(a);
+    const { json } = await world.status();
+    const delays = [...readFileSync(json.daemons[0].log, "utf8").matchAll(/server_restart_scheduled .*delay_ms=(\d+)/g)]
+      .map((m) => Number(m[1]));
+    assert.deepEqual(delays, [500, 0, 500], "crash, deliberate restart, crash after it");
   } finally {
     await world.close();
   }

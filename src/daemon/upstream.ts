@@ -224,9 +224,10 @@ export class Upstream {
       o.onExit({ ...status, lastStderr, restarting: false, retryInMs: null });
       return;
     }
-    const decision = this.#policy.onExit(Date.now(), uptimeMs);
-    const delayMs = this.#restartNow ? 0 : decision.delayMs;
-    this.state = decision.crashLoop && !this.#restartNow ? "crash-loop" : "restarting";
+    // A deliberate restart is not a crash: it neither waits nor counts toward the backoff.
+    const decision = this.#restartNow ? { delayMs: 0, crashLoop: false } : this.#policy.onExit(Date.now(), uptimeMs);
+    const delayMs = decision.delayMs;
+    this.state = decision.crashLoop ? "crash-loop" : "restarting";
     this.#restartNow = false;
     o.onExit({ ...status, lastStderr, restarting: true, retryInMs: delayMs });
     o.logger.info("server_restart_scheduled", { lane: this.lane, delay_ms: delayMs, state: this.state });
