@@ -175,15 +175,15 @@ export class HostSession {
     return lines;
   }
 
-  /**
-   * The replayed `initialize` is not answered yet: host lines must wait, or the new
-   * daemon would refuse them as sent before the handshake.
-   */
   /** Requests wait to be resent: reconnect now, not on the host's next line. */
   get resending(): boolean {
     return this.#resend.length > 0;
   }
 
+  /**
+   * The replayed `initialize` is not answered yet: host lines must wait, or the new
+   * daemon would refuse them as sent before the handshake.
+   */
   get replaying(): boolean {
     return this.#afterHandshake !== undefined;
   }
