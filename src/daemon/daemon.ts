@@ -20,7 +20,7 @@ import { Logger, LogSink } from "./log.ts";
 import { rotateLog } from "./log_rotation.ts";
 import { moveSocketAside, publishSocket } from "./publish.ts";
 import { Upstream } from "./upstream.ts";
-import { rssBytes } from "./proc_rss.ts";
+import { IdleCollector } from "./idle_gc.ts";
 import { IdleTimer } from "./idle_timer.ts";
 import { keyPaths, type KeyPaths } from "../state/paths.ts";
 import { ensureToken } from "../state/token.ts";
@@ -30,8 +30,6 @@ import { STOPPING_BYTES } from "../wire/stopping.ts";
 
 const encoder = new TextEncoder();
 const DRAIN_MS = 2000;
-/** How long nobody must be attached before the heap is collected. */
-const IDLE_GC_MS = 1000;
 
 export type DaemonPhase = "ready" | "draining" | "stopping";
 
@@ -44,6 +42,7 @@ export class Daemon {
   readonly router: Router;
   readonly idle: IdleTimer;
   readonly #sink: LogSink;
+  readonly #gc: IdleCollector;
   readonly lanes = new Map<string, Upstream>();
   readonly sessions = new Map<number, ClientSession>();
   phase: DaemonPhase = "ready";
@@ -53,7 +52,6 @@ export class Daemon {
   #drainSocket: string | null = null;
   #nextClient = 1;
   #selfCheck: ReturnType<typeof setInterval> | undefined;
-  #idleGc: ReturnType<typeof setTimeout> | undefined;
   #done!: (status: number) => void;
   readonly finished: Promise<number>;
 
@@ -69,6 +67,7 @@ export class Daemon {
     this.router = new Router();
     this.finished = new Promise((resolve) => (this.#done = resolve));
     this.idle = new IdleTimer(options.idleMs, () => this.#idleExpired());
+    this.#gc = new IdleCollector(runtime, this.logger, () => this.sessions.size === 0 && this.phase === "ready");
   }
 
   /**
@@ -170,7 +169,7 @@ export class Daemon {
     });
     this.sessions.set(id, session);
     this.idle.disarm();
-    clearTimeout(this.#idleGc);
+    this.#gc.cancel();
     logger.info("client_attached", { pid, clients: this.sessions.size });
     this.dispatch(this.router.addClient(id));
     session.pump();
@@ -255,22 +254,9 @@ export class Daemon {
   #armIdle(): void {
     if (this.sessions.size !== 0 || this.phase !== "ready") return;
     this.idle.arm();
-    clearTimeout(this.#idleGc);
-    this.#idleGc = setTimeout(() => this.#collectIdleGarbage(), IDLE_GC_MS);
+    this.#gc.arm();
   }
 
-  /**
-   * Give back what the last load left in the heap once nobody is attached (BENCHMARKS.md
-   * hot spot 7: idle RSS 60.7 → 55.5 MiB on Bun). Not while hosts come and go.
-   */
-  async #collectIdleGarbage(): Promise<void> {
-    if (this.sessions.size !== 0 || this.phase !== "ready") return;
-    const before = await rssBytes(this.runtime.fs, this.runtime.pid);
-    if (!this.runtime.collectGarbage()) return;
-    const after = await rssBytes(this.runtime.fs, this.runtime.pid);
-    const mib = (bytes: number | null) => bytes === null ? null : Math.round(bytes / 1048576 * 10) / 10;
-    this.logger.info("idle_gc", { rss_before_mib: mib(before), rss_after_mib: mib(after) });
-  }
 
   /** Unlink the socket first so no new host can arrive, then re-check, then exit. */
   async #idleExpired(): Promise<void> {
@@ -306,7 +292,7 @@ export class Daemon {
     this.phase = "stopping";
     this.logger.info("daemon_stopping", { reason, clients: this.sessions.size });
     clearInterval(this.#selfCheck);
-    clearTimeout(this.#idleGc);
+    this.#gc.cancel();
     this.idle.disarm();
     this.#listener?.close();
     if (this.#lock !== null) await this.#unlinkSocket();
