@@ -53,7 +53,8 @@ testIf(canStarve, "a daemon starved of CPU past the hello timeout is waited for:
     const autogroup = `/proc/${daemon}/autogroup`;
     if (existsSync(autogroup)) writeFileSync(autogroup, "19");
     for (let i = 0; i < SPINNERS; i++) {
-      const spinner = spawn("taskset", ["-c", cpu, "sh", "-c", "while :; do :; done"], {
+      // Spins while the test runner lives (kill is a shell builtin): never left behind.
+      const spinner = spawn("taskset", ["-c", cpu, "sh", "-c", "while kill -0 $PPID 2>/dev/null; do :; done"], {
         stdio: "ignore",
         detached: true,
       });
