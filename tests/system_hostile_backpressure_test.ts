@@ -181,7 +181,7 @@ test("a server that stops reading its stdin: requests fail or time out cleanly, 
     assert.ok(waiting.length > 0 && waiting.length <= 64, `${waiting.length} requests queued`);
     // Bounded by the queue cap plus the garbage of parsing what streams through.
     assert.ok(after.hwmKiB - before.rssKiB < 128 * 1024, "daemon memory stays bounded");
-    assert.match(daemon.log(), /warn server_input_full /);
+    await daemon.logged(/warn server_input_full /);
     const inFlight = async () =>
       Object.fromEntries((await daemon.status()).clients.map((c: any) => [c.host, c.inFlight]));
     assert.deepEqual(await inFlight(), { "sdk-host": 0, writer: waiting.length });
@@ -200,7 +200,7 @@ test("a server that stops reading its stdin: requests fail or time out cleanly, 
     });
     assert.equal(echo.result.content[0].text, "back");
     assert.equal((await host.callTool("echo", { text: "me too" })).text, "me too");
-    assert.match(daemon.log(), /info server_input_resumed .*dropped=\d+/);
+    await daemon.logged(/info server_input_resumed .*dropped=\d+/);
     assert.equal((await serverState(raw)).inFlight, 0);
     raw.destroy();
   } finally {

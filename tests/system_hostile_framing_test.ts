@@ -56,7 +56,7 @@ test("an oversized message gets -32010 with its id; the connection and the daemo
     raw.send(fits);
     assert.equal((await raw.response("fits")).result?.content?.[0]?.text.length, pad);
     await assertAlive(raw);
-    assert.match(daemon.log(), /client_message_too_large .*bytes=8388\d+ limit=4096/);
+    await daemon.logged(/client_message_too_large .*bytes=8388\d+ limit=4096/);
     assert.ok(daemon.stats().hwmKiB < 200 * 1024, `daemon peak RSS ${daemon.stats().hwmKiB} KiB`);
     raw.destroy();
   } finally {
@@ -143,9 +143,8 @@ test(
       assert.ok(raw.messages.length > before);
       await assertAlive(raw);
       assert.ok(isAlive(daemon.pid));
-      const log = daemon.log();
-      assert.match(log, /warn client_parse_error/);
-      assert.match(log, /warn client_invalid_message/);
+      await daemon.logged(/warn client_parse_error/);
+      await daemon.logged(/warn client_invalid_message/);
       const status = await daemon.status();
       assert.equal(status.clients.length, 1);
       assert.equal(status.clients[0].inFlight, 0);
@@ -216,9 +215,8 @@ test("a server's junk and oversized output reach no host; the requester gets -32
       assert.ok(raw.messages.every((m) => m.jsonrpc === "2.0"));
     }
     assert.deepEqual(b.messages.map((m) => m.id), ["r1", "r2"], "b got only its own answers");
-    const log = daemon.log();
-    assert.match(log, /warn server_output_not_json /);
-    assert.match(log, /warn server_message_too_large .*limit=4096/);
+    await daemon.logged(/warn server_output_not_json /);
+    await daemon.logged(/warn server_message_too_large .*limit=4096/);
     assert.equal((await daemon.status()).upstreams[0].restarts, 0);
     a.destroy();
     b.destroy();

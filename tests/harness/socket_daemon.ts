@@ -45,6 +45,11 @@ export interface SocketDaemon {
   /** Where the daemon's stderr (its log) goes. */
   logPath: string;
   log(): string;
+  /**
+   * The log once `pattern` matches at least `count` times. The daemon writes its log
+   * asynchronously, so a line can land just after the event a test saw on a socket.
+   */
+  logged(pattern: RegExp, count?: number): Promise<string>;
   /** `daemons[0]` of `shoal status --json`. */
   status(): Promise<any>;
   /** Connect and say a valid proxy hello. */
@@ -92,6 +97,15 @@ export async function startSocketDaemon(options: SocketDaemonOptions = {}): Prom
       token: readFileSync(`${stateDir}/token`, "utf8").trim(),
       logPath,
       log: readLog,
+      logged: (pattern, count = 1) => {
+        const all = new RegExp(pattern.source, pattern.flags.includes("g") ? pattern.flags : `${pattern.flags}g`);
+        return waitFor(() => {
+          const log = readLog();
+          return (log.match(all)?.length ?? 0) >= count ? log : "";
+        }, {
+          what: `${count} × ${pattern} in the daemon log`,
+        });
+      },
       async status() {
         const { status, json } = await world.status();
         if (status !== 0 || json?.daemons?.length !== 1) {
