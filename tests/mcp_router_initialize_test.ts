@@ -143,6 +143,9 @@ test("a failed initialize answers every waiter with its own id; a retry goes ups
   });
   assert.equal(two[1].id, 10);
   assert.equal(two[1].error.code, -32600, "the pipelined request needs a new initialize");
+  assert.equal(two[1].error.message, "Invalid request: initialize failed (Unsupported); send initialize again");
+  const later = toClient(h.send(2, request(11, "tools/list")), 2);
+  assert.match(later[0].error.message, /initialize failed \(Unsupported\)/, "named until the host retries");
   assert.deepEqual(toUpstream(failed), [], "no initialized after a failure");
   const retry = h.initialize(1, { id: 1 });
   assert.equal(retry.response.result.protocolVersion, "2025-11-25");

@@ -179,11 +179,10 @@ function unpinnedRequest(
   const params = objectParams(message);
   const claim = modernClaim(params);
   if (claim === undefined) {
-    out.reply(
-      session,
-      batch,
-      errorResponse(message.id, ErrorCode.InvalidRequest, "Invalid request: send initialize first"),
-    );
+    const why = session.initFailure === undefined
+      ? "send initialize first"
+      : `initialize failed (${session.initFailure}); send initialize again`;
+    out.reply(session, batch, errorResponse(message.id, ErrorCode.InvalidRequest, `Invalid request: ${why}`));
     return;
   }
   const lane = chooseModernLane(state);

@@ -73,6 +73,7 @@ export function handleInitialize(
   }
   session.era = "legacy";
   session.init = "pending";
+  session.initFailure = undefined;
   session.protocolVersion = version;
   session.clientInfo = isJsonObject(params.clientInfo) ? params.clientInfo : undefined;
   session.capabilities = isJsonObject(params.capabilities) ? params.capabilities : undefined;
@@ -151,6 +152,7 @@ export function failInitialize(lane: Lane, error: JsonRpcErrorObject, out: Emitt
   const waiters = lane.init.waiters;
   resetInit(lane);
   for (const waiter of waiters) {
+    waiter.session.initFailure = String(error.message).slice(0, 200);
     detach(waiter.session, out);
     out.reply(waiter.session, undefined, { jsonrpc: "2.0", id: waiter.id, error });
   }
@@ -183,7 +185,8 @@ export function resetInit(lane: Lane): void {
 
 /**
  * Undo a host's attachment whose `initialize` failed: it may try again. Lines it
- * queued behind the `initialize` are processed now (and refused as pre-initialize).
+ * queued behind the `initialize` are processed now (and refused as pre-initialize,
+ * naming the failure).
  */
 function detach(session: Session, out: Emitter): void {
   session.lane?.members.delete(session);

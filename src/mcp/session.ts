@@ -13,6 +13,8 @@ export class Session {
   lane: Lane | undefined = undefined;
   /** Legacy handshake: `initialize` not sent, waiting for its answer, or answered. */
   init: "none" | "pending" | "ready" = "none";
+  /** Why this host's last `initialize` failed: named when it asks for more before retrying. */
+  initFailure: string | undefined = undefined;
   /** Requested, then negotiated (legacy) or claimed (modern) protocol version. */
   protocolVersion: string | undefined = undefined;
   clientInfo: JsonObject | undefined = undefined;
