@@ -3,7 +3,8 @@
  * once ended with 48 servers: the daemon could not answer hellos within the 2 s hello
  * timeout, so every waiting proxy declared it hung at the same instant and ran its own
  * server. Here the real daemon is starved on purpose — pinned to one CPU at nice 19 with
- * spinners at nice 0 beside it — while new hosts attach: they must wait and share.
+ * spinners at nice 0 beside it — while new hosts attach: they must wait and share, and
+ * `shoal status` must report it working, not unresponsive.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -63,6 +64,7 @@ testIf(canStarve, "a daemon starved of CPU past the hello timeout is waited for:
     }
     const release = setTimeout(stopSpinning, STARVE_MS);
     const started = Date.now();
+    const status = world.status().then((r) => ({ ...r, tookMs: Date.now() - started }));
     const hosts = await Promise.all(
       Array.from({ length: LATE_HOSTS }, (_, i) =>
         world.host(PID_SERVER, { name: `late-${i}`, connectTimeoutMs: 60_000 }).then((host) => ({
@@ -76,6 +78,10 @@ testIf(canStarve, "a daemon starved of CPU past the hello timeout is waited for:
     // Whether the starvation outlasted the hello timeout depends on the scheduler; when it
     // did not, this run proved less (the old code failed here whenever it did).
     console.log(`# longest attach during starvation: ${longest} ms (hello timeout ${HELLO_TIMEOUT_MS} ms)`);
+    const seen = await status;
+    console.log(`# status during starvation answered after ${seen.tookMs} ms`);
+    assert.equal(seen.status, 0, seen.stderr);
+    assert.equal(seen.json?.daemons?.[0]?.responsive, true, `a busy daemon is not unresponsive: ${JSON.stringify(seen.json)}`);
     for (const { host } of hosts) assert.equal(host.stderr(), "", "no host fell back to running the server directly");
     for (const { host } of hosts) assert.equal((await host.callTool("pid", {})).structured.pid, shared);
   } finally {

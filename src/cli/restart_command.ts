@@ -32,7 +32,9 @@ Options:
       throw new ShoalError("ERR_DAEMON_UNRESPONSIVE", `Cannot restart key ${f.key}: its daemon (pid ${f.pid}) is unresponsive; run "shoal stop ${f.key}"`);
     }
     const token = (await readToken(ctx.runtime, stateDir)) ?? "";
-    const reply = await controlRequest(ctx.runtime, f.socket, token, build, "restart");
+    const reply = await controlRequest(ctx.runtime, f.socket, token, build, "restart", {
+      owner: { pid: f.status.pid, startTime: null },
+    });
     if (!reply.ok) throw new ShoalError("ERR_DAEMON_REFUSED", `Cannot restart ${f.status.name}: ${reply.error}`);
     await ctx.out(`restarted the server of ${f.status.name} (key ${f.status.key})`);
     return 0;

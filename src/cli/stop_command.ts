@@ -52,7 +52,7 @@ async function stopOne(runtime: Runtime, f: Found, token: string, build: string)
   const label = f.kind === "running" ? `${f.status.name} (key ${f.status.key}, pid ${pid})` : `key ${f.key} (pid ${pid})`;
   let how = "stopped";
   if (f.kind === "running") {
-    const reply = await controlRequest(runtime, f.socket, token, build, "stop");
+    const reply = await controlRequest(runtime, f.socket, token, build, "stop", { owner: { pid, startTime: null } });
     if (!reply.ok) {
       how = "terminated";
       terminate(runtime, pid);

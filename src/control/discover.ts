@@ -2,7 +2,10 @@
  * Finding every daemon of one state directory without starting any: the election
  * locks name the sockets of ready daemons; draining daemons keep a private
  * `<socket>.<pid>.drain` socket beside theirs. Each is asked over a control
- * connection; one that accepts but stays silent is reported unresponsive.
+ * connection; one that stays silent past {@link CONTROL_TIMEOUT_MS} is watched like a
+ * proxy watches a silent daemon (`patience.ts`): waited for while its process works, up
+ * to {@link CONTROL_DEADLINE_MS}, and reported unresponsive when it is stopped, makes
+ * no progress, or is still silent then.
  */
 import type { Conn, Runtime } from "../runtime/types.ts";
 import { attach } from "../wire/attach.ts";
@@ -11,9 +14,12 @@ import { judgeLiveness } from "../state/lock_liveness.ts";
 import { readToken } from "../state/token.ts";
 import { keyPaths } from "../state/paths.ts";
 import { readFirstLine } from "../wire/first_line.ts";
+import { type DaemonProcess, patiently, SILENT } from "../wire/patience.ts";
 import type { DaemonStatus } from "../daemon/status.ts";
 
 export const CONTROL_TIMEOUT_MS = 1500;
+/** How long a silent daemon that keeps working is waited for. */
+export const CONTROL_DEADLINE_MS = 10_000;
 
 export type Found =
   | { kind: "running"; socket: string; status: DaemonStatus }
@@ -23,6 +29,8 @@ interface Candidate {
   socket: string;
   key: string;
   pid: number;
+  /** From the election lock; a draining daemon's socket names only its pid. */
+  startTime: string | null;
 }
 
 const encoder = new TextEncoder();
@@ -33,7 +41,8 @@ export async function discoverDaemons(runtime: Runtime, stateDir: string, build:
   if (token === null) return [];
   const found = await Promise.all(
     (await candidates(runtime, stateDir)).map(async (c): Promise<Found | null> => {
-      const reply = await controlRequest(runtime, c.socket, token, build, "status");
+      const owner = { pid: c.pid, startTime: c.startTime };
+      const reply = await controlRequest(runtime, c.socket, token, build, "status", { owner });
       if (reply.ok) return { kind: "running", socket: c.socket, status: reply.value.status as DaemonStatus };
       if (reply.unresponsive) {
         return { kind: "unresponsive", socket: c.socket, key: c.key, pid: c.pid, reason: reply.error };
@@ -54,7 +63,7 @@ async function candidates(runtime: Runtime, stateDir: string): Promise<Candidate
     const text = await runtime.fs.readTextFile(`${stateDir}/${name}`).catch(() => "");
     const record = parseLockRecord(text);
     if (record === null || (await judgeLiveness(runtime, record)) !== "alive") continue;
-    out.push({ socket: record.socket, key, pid: record.pid });
+    out.push({ socket: record.socket, key, pid: record.pid, startTime: record.startTime });
     dirs.add(keyPaths(stateDir, key, { uid: runtime.uid() }).socketDir);
   }
   dirs.add(stateDir);
@@ -62,7 +71,7 @@ async function candidates(runtime: Runtime, stateDir: string): Promise<Candidate
     const entries = dir === stateDir ? names : await runtime.fs.readDir(dir).catch(() => []);
     for (const name of entries) {
       const drain = /^(.+)\.(\d+)\.drain$/.exec(name);
-      if (drain) out.push({ socket: `${dir}/${name}`, key: drain[1], pid: Number(drain[2]) });
+      if (drain) out.push({ socket: `${dir}/${name}`, key: drain[1], pid: Number(drain[2]), startTime: null });
     }
   }
   return out;
@@ -72,6 +81,12 @@ export type ControlReply =
   | { ok: true; value: Record<string, unknown> }
   | { ok: false; unresponsive: boolean; error: string };
 
+export interface ControlOptions {
+  /** The daemon's process, watched when it is slow to answer; without it, the timeout stands. */
+  owner?: DaemonProcess;
+  timeoutMs?: number;
+}
+
 /** One control request over a fresh connection. Never starts a daemon. */
 export async function controlRequest(
   runtime: Runtime,
@@ -79,8 +94,10 @@ export async function controlRequest(
   token: string,
   build: string,
   op: string,
-  timeoutMs = CONTROL_TIMEOUT_MS,
+  options: ControlOptions = {},
 ): Promise<ControlReply> {
+  const timeoutMs = options.timeoutMs ?? CONTROL_TIMEOUT_MS;
+  const until = Date.now() + CONTROL_DEADLINE_MS;
   const attached = await attach(runtime, {
     paths: { socket, socketDir: "", lock: "", log: "" },
     key: "",
@@ -88,32 +105,33 @@ export async function controlRequest(
     build,
     role: "control",
     helloTimeoutMs: timeoutMs,
-    deadlineMs: 0,
+    deadlineMs: CONTROL_DEADLINE_MS,
+    owner: options.owner,
   });
   if (!("conn" in attached)) return { ok: false, unresponsive: attached.unresponsive, error: attached.reason };
-  return await ask(attached.conn, op, timeoutMs);
+  const owner = () => Promise.resolve(options.owner ?? null);
+  return await ask(attached.conn, op, (reply) => patiently(runtime, owner, reply, timeoutMs, until));
 }
 
-async function ask(conn: Conn, op: string, timeoutMs: number): Promise<ControlReply> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+type Wait = <T>(reply: Promise<T>) => Promise<T | typeof SILENT | "gone">;
+
+async function ask(conn: Conn, op: string, wait: Wait): Promise<ControlReply> {
+  const sentAt = Date.now();
   try {
     await conn.write(encoder.encode(`${JSON.stringify({ op })}\n`));
-    const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), timeoutMs)));
     // Status of a daemon with many clients can be large; `restart` waits for the server.
-    const line = await Promise.race([readFirstLine(conn, 64 * 1024 * 1024), op === "restart" ? never() : timeout]);
-    if (line === "timeout") return { ok: false, unresponsive: true, error: `no answer to "${op}" within ${timeoutMs} ms` };
-    if (line === null) return { ok: false, unresponsive: false, error: "daemon closed the connection" };
+    const reading = readFirstLine(conn, 64 * 1024 * 1024);
+    const line = op === "restart" ? await reading : await wait(reading);
+    if (line === SILENT) {
+      return { ok: false, unresponsive: true, error: `no answer to "${op}" within ${Date.now() - sentAt} ms` };
+    }
+    if (line === null || line === "gone") return { ok: false, unresponsive: false, error: "daemon closed the connection" };
     const value = JSON.parse(line.line) as Record<string, unknown>;
     if (value.ok !== true) return { ok: false, unresponsive: false, error: String(value.error) };
     return { ok: true, value };
   } catch (err) {
     return { ok: false, unresponsive: false, error: err instanceof Error ? err.message : String(err) };
   } finally {
-    clearTimeout(timer);
     conn.close();
   }
-}
-
-function never(): Promise<never> {
-  return new Promise(() => {});
 }

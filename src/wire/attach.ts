@@ -13,8 +13,7 @@ import { type ClientHello, type DaemonHello, encodeHello, MAX_HELLO_BYTES, parse
 import { readFirstLine } from "./first_line.ts";
 import { parseLockRecord } from "../state/lock_record.ts";
 import { judgeLiveness } from "../state/lock_liveness.ts";
-import { probeProcess } from "../state/process_start.ts";
-import { OBSERVE_MS, SilenceWatch } from "./silence.ts";
+import { type DaemonProcess, patiently, SILENT } from "./patience.ts";
 import type { KeyPaths } from "../state/paths.ts";
 
 export interface AttachOptions {
@@ -25,8 +24,10 @@ export interface AttachOptions {
   role: "proxy" | "control";
   /** Give up on a daemon that accepted but did not say hello by then. */
   helloTimeoutMs: number;
-  /** Overall budget for finding or starting a daemon. */
+  /** Overall budget for finding or starting a daemon, and for waiting on a busy one. */
   deadlineMs: number;
+  /** The daemon's process when known without the election lock (control clients). */
+  owner?: DaemonProcess;
   /** Start a daemon (detached). Omitted for control clients: they never start one. */
   startDaemon?: () => void;
 }
@@ -94,8 +95,8 @@ async function hello(runtime: Runtime, o: AttachOptions, until: number): Promise
     const exchange = conn.write(encoder.encode(encodeHello(mine))).then(() =>
       readFirstLine(conn, MAX_HELLO_BYTES)
     );
-    const early = await within(exchange, o.helloTimeoutMs);
-    const first = early === SILENT ? await waitWhileWorking(runtime, o.paths.lock, exchange, until) : early;
+    const owner = () => o.owner !== undefined ? Promise.resolve(o.owner) : readLockOwner(runtime, o.paths.lock);
+    const first = await patiently(runtime, owner, exchange, o.helloTimeoutMs, until);
     if (first === "gone") {
       conn.close();
       return { reason: "daemon exited before it answered", unresponsive: false, fatal: false };
@@ -119,46 +120,6 @@ async function hello(runtime: Runtime, o: AttachOptions, until: number): Promise
   } catch (err) {
     conn.close();
     return { reason: `hello failed: ${err instanceof Error ? err.message : err}`, unresponsive: false, fatal: false };
-  }
-}
-
-const SILENT = Symbol("silent");
-
-/** `promise`'s value, or SILENT when it has not settled within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof SILENT> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<typeof SILENT>((r) => (timer = setTimeout(() => r(SILENT), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Keep waiting for `reply` while the daemon (the lock owner) shows signs of work.
- * SILENT when it is judged hung, or still silent at `until`; "gone" when it exited.
- */
-async function waitWhileWorking<T>(
-  runtime: Runtime,
-  lockPath: string,
-  reply: Promise<T>,
-  until: number,
-): Promise<T | typeof SILENT | "gone"> {
-  const owner = await readLockOwner(runtime, lockPath);
-  if (owner === null) return SILENT; // nothing to go on: the timeout stands
-  const watch = new SilenceWatch();
-  for (;;) {
-    const probe = await probeProcess(runtime, owner.pid);
-    // Another process has the pid now: the lock owner is gone.
-    if (probe.state === "running" && owner.startTime !== null && probe.startTime !== null) {
-      if (probe.startTime !== owner.startTime) return "gone";
-    }
-    const verdict = watch.observe(probe, Date.now());
-    if (verdict === "gone") return "gone";
-    if (verdict === "hung" || Date.now() >= until) return SILENT;
-    const answer = await within(reply, Math.min(OBSERVE_MS, until - Date.now()));
-    if (answer !== SILENT) return answer;
   }
 }
 
