@@ -35,6 +35,9 @@ test("logs prints the daemon log by name and by key prefix; -n limits it", { tim
     await host.callTool("pid", {});
     const { json } = await world.status();
     const key: string = json.daemons[0].key;
+    await waitFor(() => readFileSync(json.daemons[0].log, "utf8").includes("client_attached"), {
+      what: "the attach in the daemon log",
+    });
     const byName = await runShoal(["logs", "pid_server", "--state-dir", world.stateDir]);
     assert.equal(byName.status, 0);
     assert.match(byName.stdout, /daemon_start .*name=pid_server/);

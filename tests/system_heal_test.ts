@@ -156,8 +156,12 @@ test("shoal restart starts the backoff over: the next crash restarts after 0.5 s
     await rpcError(a.callTool("crash", { code: 1 }, { timeoutMs: 30_000 }));
     await serverPid(a);
     const { json } = await world.status();
-    const delays = [...readFileSync(json.daemons[0].log, "utf8").matchAll(/server_restart_scheduled .*delay_ms=(\d+)/g)]
-      .map((m) => Number(m[1]));
+    const scheduled = /server_restart_scheduled .*delay_ms=(\d+)/g;
+    const log = await waitFor(() => {
+      const text = readFileSync(json.daemons[0].log, "utf8");
+      return (text.match(scheduled)?.length ?? 0) >= 3 ? text : "";
+    }, { what: "three scheduled restarts in the log" });
+    const delays = [...log.matchAll(scheduled)].map((m) => Number(m[1]));
     assert.deepEqual(delays, [500, 0, 500], "crash, deliberate restart, crash after it");
   } finally {
     await world.close();

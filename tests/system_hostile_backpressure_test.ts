@@ -79,28 +79,25 @@ test(
 
       assert.equal(status.clients.length, 2, "the well-behaved hosts are still attached");
       assert.ok(stalledId !== undefined, "the stalled host is the one that left");
-      assert.match(daemon.log(), new RegExp(`warn client_overflow .*client=${stalledId} `));
-      assert.match(
-        daemon.log(),
-        new RegExp(`client_detached .*client=${stalledId} reason="outbox overflow`),
-      );
+      await daemon.logged(new RegExp(`warn client_overflow .*client=${stalledId} `));
+      await daemon.logged(new RegExp(`client_detached .*client=${stalledId} reason="outbox overflow`));
       // Its request was cancelled upstream: the server stops flooding and holds nothing.
       const state = await serverState(good[0]);
       assert.equal(state.inFlight, 0, JSON.stringify(state));
       assert.ok(state.cancelled >= 1);
       assert.ok(during.count >= 20);
-      // The issue's criterion: within 2x of normal (the median; a 1 ms floor absorbs
-      // scheduler noise at sub-millisecond round trips on a 2-core machine).
-      assert.ok(
-        during.p50Ms <= Math.max(2 * normal.p50Ms, normal.p50Ms + 1),
-        `p50 ${during.p50Ms} ms vs normal ${normal.p50Ms} ms`,
-      );
       assert.ok(
         after.hwmKiB - before.rssKiB < (3 * cap + 64 * MiB) / 1024,
         "daemon memory stays bounded",
       );
       const last = summarize(await measureLatency(good, { min: 100 }));
       console.log(`# well-behaved hosts' echo latency after:       ${JSON.stringify(last)}`);
+      // The issue's criterion: within 2x of normal (the median). Normal is the slower of
+      // the windows before and after the flood, both without it: the machine's own load
+      // moves between them. A 1 ms floor absorbs scheduler noise at sub-millisecond
+      // round trips on a 2-core machine.
+      const calm = Math.max(normal.p50Ms, last.p50Ms);
+      assert.ok(during.p50Ms <= Math.max(2 * calm, calm + 1), `p50 ${during.p50Ms} ms vs normal ${calm} ms`);
       // The stalled host, reading again, finds its connection closed by the daemon after
       // what the kernel buffers held: the daemon queued no more than its cap for it.
       stalled.resume();
@@ -241,8 +238,9 @@ test("stopping a daemon whose server stopped reading takes the grace period, not
     });
     const took = Date.now() - started;
     console.log(`# stop with a server that reads nothing: ${took} ms`);
-    // Close stdin (it never drains), 2 s grace, SIGTERM: the stalled fixture dies there.
-    assert.ok(took < 8_000, `stop took ${took} ms`);
+    // 2 s for the held requests to drain, close stdin (it never drains), 2 s grace,
+    // SIGTERM: the stalled fixture dies there. "Forever" would be the 20 s stop timeout.
+    assert.ok(took < 12_000, `stop took ${took} ms`);
     raw.destroy();
   } finally {
     await daemon.close();

@@ -17,7 +17,7 @@ import {
 } from "node:fs";
 import process from "node:process";
 import { testIf } from "./_test_if.ts";
-import { makeStateDir, removeStateDir } from "./harness/cleanup.ts";
+import { makeStateDir, removeStateDir, waitFor } from "./harness/cleanup.ts";
 import { RawSocket } from "./harness/raw_socket.ts";
 import { HOSTILE_SERVER, startSocketDaemon } from "./harness/socket_daemon.ts";
 import { makeWorld } from "./harness/shoal_env.ts";
@@ -144,6 +144,9 @@ test("status --json, status and the daemon log never print environment values or
     const right = await RawSocket.attach(d.socket, token);
     await right.initialize("raw");
     right.destroy();
+    await waitFor(() => /hello_refused .*wrong token/.test(readFileSync(d.log, "utf8")), {
+      what: "the refusal in the daemon log",
+    });
     const human = await runShoal(["status", "--state-dir", world.stateDir]);
     const logs = await runShoal(["logs", d.key, "-n", "0", "--state-dir", world.stateDir]);
     const outputs = {

@@ -81,8 +81,10 @@ test("kill -9 of a host: its proxy exits, others carry on, the daemon lingers th
     assert.equal(daemons.length, 1);
     process.kill(victim.pid!, "SIGKILL");
     const killedAt = Date.now();
-    await waitFor(() => !isAlive(proxyPid), { timeoutMs: 2_000, what: "the orphaned proxy to exit" });
-    assert.ok(Date.now() - killedAt <= 2_000);
+    await waitFor(() => !isAlive(proxyPid), { timeoutMs: 10_000, what: "the orphaned proxy to exit" });
+    const exitedMs = Date.now() - killedAt;
+    console.log(`# the orphaned proxy exited ${exitedMs} ms after its host`);
+    assert.ok(exitedMs <= 2_000, `the orphaned proxy took ${exitedMs} ms to exit`);
     assert.equal(await serverPid(other), victimServer, "the other host still works");
     await other.close();
     await waitFor(() => world.daemonPids().length === 0, { timeoutMs: 10_000, what: "idle daemon to exit" });
@@ -121,9 +123,12 @@ test("a SIGSTOP'd daemon: a new proxy runs the server directly within 3 s; statu
     const shared = await serverPid(a);
     [stopped] = world.daemonPids();
     process.kill(stopped, "SIGSTOP");
-    const started = Date.now();
     const b = await world.host(PID_SERVER);
-    assert.ok(Date.now() - started < 3_000 + 1_500, `direct mode took ${Date.now() - started} ms`);
+    // The warning is written as the proxy gives up on the daemon: 2 s of hello timeout,
+    // at once for a stopped process, plus the proxy's own start-up on a loaded machine.
+    const decidedMs = b.stderrAfterMs();
+    console.log(`# the proxy went direct ${decidedMs} ms after it was spawned`);
+    assert.ok(decidedMs !== null && decidedMs < 3_000 + 1_500, `direct mode took ${decidedMs} ms`);
     const direct = await serverPid(b);
     assert.notEqual(direct, shared, "the host got its own server");
     assert.match(b.stderr(), /running the server directly/);

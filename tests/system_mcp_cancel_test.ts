@@ -198,7 +198,7 @@ test(
         },
       );
       assert.ok(
-        cancel.t - killedAt < 1_000,
+        cancel.t - killedAt < 1_500, // the drain timer the bug waited out is 2 s
         `cancel reached the server ${cancel.t - killedAt} ms after the host died: the daemon ` +
           "missed its failed writes to the dead proxy and waited out its drain timer",
       );

@@ -108,6 +108,8 @@ export interface Host {
   readonly exited: Promise<ExitStatus>;
   /** Everything the spawned process wrote to stderr so far. */
   stderr(): string;
+  /** Milliseconds from spawning the process to its first stderr byte; null while silent. */
+  stderrAfterMs(): number | null;
   callTool(
     name: string,
     args?: Record<string, unknown>,
@@ -147,7 +149,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const transport = options.sdk === "v1" ? new V1Transport(params) : new V2Transport(params);
 
   let stderrText = "";
+  let spawnedAt = 0;
+  let stderrAt: number | null = null;
   transport.stderr?.on("data", (chunk: Uint8Array | string) => {
+    stderrAt ??= Date.now();
     stderrText += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
   });
   const notifications: ReceivedNotification[] = [];
@@ -170,6 +175,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   }
 
   try {
+    spawnedAt = Date.now();
     await client.connect(transport as any, { timeout: options.connectTimeoutMs ?? 15_000 });
   } catch (error) {
     await transport.close().catch(() => {});
@@ -200,6 +206,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     foreignProgress: progressTap.foreign,
     exited,
     stderr: () => stderrText,
+    stderrAfterMs: () => (stderrAt === null ? null : stderrAt - spawnedAt),
     callTool: (name, args, callOptions) =>
       callTool(client, progressTap, name, args ?? {}, callOptions ?? {}),
     async listTools() {

@@ -25,15 +25,17 @@ export class RawSocket {
   receivedBytes = 0;
   /** Set when the daemon closed the connection (EOF or reset). */
   closedAt: number | null = null;
-  readonly openedAt = Date.now();
+  /** When the connection was asked for: the daemon may accept it before we see "connect". */
+  readonly openedAt: number;
   readonly closed: Promise<void>;
   #pending = "";
   #nextId = 1;
   /** Responses someone awaits, by JSON of their id: resolved on arrival, not polled. */
   #waiters = new Map<string, (message: Record<string, any>) => void>();
 
-  private constructor(socket: Socket) {
+  private constructor(socket: Socket, openedAt: number) {
     this.socket = socket;
+    this.openedAt = openedAt;
     const decoder = new TextDecoder();
     socket.on("data", (chunk: Uint8Array) => {
       this.receivedBytes += chunk.length;
@@ -71,8 +73,9 @@ export class RawSocket {
 
   static connect(path: string): Promise<RawSocket> {
     return new Promise((resolve, reject) => {
+      const openedAt = Date.now();
       const socket = createConnection({ path });
-      socket.once("connect", () => resolve(new RawSocket(socket)));
+      socket.once("connect", () => resolve(new RawSocket(socket, openedAt)));
       socket.once("error", reject);
     });
   }
