@@ -121,7 +121,11 @@ export class Daemon {
       drain: (reason) => this.drain(reason),
       shutdown: (reason) => this.shutdown(reason),
     });
-    this.#listener = await publishSocket(this.runtime, this.paths, lock.nonce);
+    // A daemon that cannot listen gives the key back: the next one may succeed.
+    this.#listener = await publishSocket(this.runtime, this.paths, lock.nonce).catch(async (err) => {
+      await lock.release();
+      throw err;
+    });
     this.#startLane(DEFAULT_LANE);
     this.#armIdle();
     this.#selfCheck = setInterval(() => this.#checkSelf(), SELF_CHECK_MS);

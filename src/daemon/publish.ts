@@ -6,8 +6,20 @@
  */
 import { type Listener, MAX_SOCKET_PATH, type Runtime } from "../runtime/types.ts";
 import type { KeyPaths } from "../state/paths.ts";
+import { ShoalError } from "../errors.ts";
 
+/** Listen on `paths.socket`; a failure is a ShoalError naming the path (the daemon log shows it). */
 export async function publishSocket(runtime: Runtime, paths: KeyPaths, nonce: string): Promise<Listener> {
+  try {
+    return await listenThenRename(runtime, paths, nonce);
+  } catch (err) {
+    if (err instanceof ShoalError) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ShoalError("ERR_SOCKET_PATH", `Cannot listen on "${paths.socket}": ${reason}`, { cause: err });
+  }
+}
+
+async function listenThenRename(runtime: Runtime, paths: KeyPaths, nonce: string): Promise<Listener> {
   const dir = paths.socket.slice(0, paths.socket.lastIndexOf("/"));
   const temp = `${dir}/.${nonce.slice(0, 12)}.tmp`;
   await runtime.fs.unlink(temp).catch(() => {});

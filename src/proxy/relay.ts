@@ -25,7 +25,7 @@ import { type FramedLine, LineSplitter } from "../rpc/line_splitter.ts";
 import { errorResponse } from "../rpc/responses.ts";
 import { recoverFields } from "../rpc/id_recovery.ts";
 import { ERROR_CODES } from "../errors.ts";
-import type { Attached } from "../wire/attach.ts";
+import type { Link } from "./direct_link.ts";
 import { HostSession } from "./host_session.ts";
 import { concatBytes } from "../wire/bytes.ts";
 import { isStoppingLine } from "../wire/stopping.ts";
@@ -35,9 +35,9 @@ export type RelayEnd = "host-closed" | "stdout-broken" | "aborted";
 export interface RelayOptions {
   stdin: ByteReader;
   stdout: ByteWriter;
-  first: Attached;
-  /** Find or start a daemon again; resolves null when none can be had right now. */
-  reconnect(): Promise<Attached | null>;
+  first: Link;
+  /** Find or start a daemon again (or run the server directly); null = try again later. */
+  reconnect(): Promise<Link | null>;
   maxMessageBytes: number;
   /** One-line diagnostics (replay refused or changed); a reconnect itself is quiet. */
   warn(message: string): void;
@@ -86,7 +86,7 @@ export class Relay {
     return end;
   }
 
-  #use(attached: Attached): void {
+  #use(attached: Link): void {
     const conn = attached.conn;
     this.#conn = conn;
     this.#reconnected();

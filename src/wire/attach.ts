@@ -30,6 +30,8 @@ export interface AttachOptions {
   owner?: DaemonProcess;
   /** Start a daemon (detached). Omitted for control clients: they never start one. */
   startDaemon?: () => void;
+  /** Why a daemon we started could not run (it exited with an error), or null. */
+  startFailed?: () => string | null;
 }
 
 export type Attached = { conn: Conn; hello: DaemonHello; rest: Uint8Array };
@@ -51,6 +53,9 @@ export async function attach(runtime: Runtime, o: AttachOptions): Promise<Attach
       return result;
     }
     if (o.startDaemon === undefined) return { reason: "no daemon is running", unresponsive: false };
+    // Waiting out the deadline would only start the same failing daemon again and again.
+    const failed = o.startFailed?.();
+    if (failed) return { reason: failed, unresponsive: false };
     // Start one unless a live process holds the election lock (a daemon on its way up),
     // and not more often than every half second: losers of the election exit at once.
     if (Date.now() - startedAt > 500 && !(await lockHeldByLiveProcess(runtime, o.paths.lock))) {
