@@ -157,6 +157,11 @@ test("status --json, status and the daemon log never print environment values or
     };
     assert.equal(logs.status, 0, logs.stderr);
     assert.match(outputs.logs, / debug client_added /, "the most verbose level is on");
+    // Trace shows the traffic both ways, and still no secret (they live in the env).
+    assert.match(outputs.logs, / trace from_client .*client=\d+ bytes=\d+ \{.*"method":"tools\/call"/);
+    assert.match(outputs.logs, / trace to_server .*lane=main bytes=\d+ \{.*"method":"tools\/call"/);
+    assert.match(outputs.logs, / trace from_server .*lane=main bytes=\d+ \{.*"text":"hello"/);
+    assert.match(outputs.logs, / trace to_client .*client=\d+ bytes=\d+ \{.*"text":"hello"/);
     assert.match(outputs.logs, /hello_refused .*wrong token/);
     assert.match(outputs.status, /hostile_server/);
     for (const [where, text] of Object.entries(outputs)) {

@@ -42,7 +42,8 @@ export const SERVER_OPTIONS_HELP = `  --name NAME             Share by this name
   --max-queue-bytes N     Bytes queued for a host that stopped reading before it is
                           disconnected, and for a server that stopped reading before
                           requests to it fail at once (default 64 MiB)
-  --log-level LEVEL       Daemon log level: trace, debug, info, warn, error (default info)
+  --log-level LEVEL       Daemon log level: trace (adds every message, cut to 2 KiB),
+                          debug, info, warn, error (default info)
   --log-max-bytes N       Rotate the daemon log (server stderr included) to <log>.1
                           past this size (default 8 MiB)`;
 

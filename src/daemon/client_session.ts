@@ -54,6 +54,7 @@ export class ClientSession {
   }
 
   send(bytes: Uint8Array): void {
+    this.#o.logger.body("to_client", bytes);
     this.#outbox.send(bytes);
   }
 
@@ -63,8 +64,10 @@ export class ClientSession {
     const splitter = new LineSplitter({ maxMessageBytes: o.maxMessageBytes });
     const feed = (chunk: Uint8Array) => {
       for (const item of splitter.push(chunk)) {
-        if (item instanceof Uint8Array) o.onLine(item);
-        else o.onOversized(item);
+        if (item instanceof Uint8Array) {
+          o.logger.body("from_client", item);
+          o.onLine(item);
+        } else o.onOversized(item);
       }
     };
     try {

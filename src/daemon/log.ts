@@ -8,6 +8,9 @@ import type { ByteWriter } from "../runtime/types.ts";
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
 const RANK: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4 };
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+/** How much of a message body a trace line shows. */
+export const BODY_BYTES = 2048;
 
 export type LogFields = Record<string, unknown>;
 
@@ -94,6 +97,19 @@ export class Logger {
   }
   error(event: string, fields?: LogFields): void {
     this.log("error", event, fields);
+  }
+
+  /**
+   * Trace level only: a message as it crossed the wire (`from_client`, `to_server`, …),
+   * its first {@link BODY_BYTES} bytes verbatim at the end of the line.
+   */
+  body(event: string, bytes: Uint8Array, fields: LogFields = {}): void {
+    if (!this.enabled("trace")) return;
+    const end = bytes.at(-1) === 10 ? bytes.length - 1 : bytes.length;
+    let text = decoder.decode(bytes.subarray(0, Math.min(end, BODY_BYTES))).replace(/\n/g, "\\n");
+    if (end > BODY_BYTES) text += "…";
+    const head = `${new Date().toISOString()} trace ${event}${this.#context}${format({ ...fields, bytes: end })}`;
+    this.#sink.write(`${head} ${text}\n`);
   }
 
   /** Resolves when everything logged so far has been written. */

@@ -132,6 +132,7 @@ export class Upstream {
       this.#o.logger.debug("server_write_dropped", { lane: this.lane, bytes: bytes.length });
       return;
     }
+    this.#o.logger.body("to_server", bytes, { lane: this.lane });
     if (stdin.offer(bytes)) return;
     if (stdin.closed) return; // the write side broke: the server is exiting
     this.#refuse(stdin, bytes);
@@ -247,8 +248,10 @@ export class Upstream {
     try {
       for (let chunk = await child.stdout!.read(); chunk !== null; chunk = await child.stdout!.read()) {
         for (const item of splitter.push(chunk)) {
-          if (item instanceof Uint8Array) this.#o.onLine(item);
-          else this.#o.onOversized(item);
+          if (item instanceof Uint8Array) {
+            this.#o.logger.body("from_server", item, { lane: this.lane });
+            this.#o.onLine(item);
+          } else this.#o.onOversized(item);
         }
       }
     } catch {
