@@ -80,7 +80,7 @@ export async function runProxy(runtime: Runtime, spec: ServerSpec, options: Prox
       const next = await findDaemon().catch((err) => ({ reason: messageOf(err) }));
       if ("conn" in next) return next;
       if (!servers.used) {
-        await options.warn(`${DIRECTLY}: the daemon was lost and ${next.reason}`);
+        await options.warn(`${DIRECTLY}: the daemon was lost and no other can be had: ${next.reason}`);
         // The server is ours now: a signal to the proxy must reach it, not orphan it.
         for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) runtime.onSignal(signal, () => stop.abort());
       }
