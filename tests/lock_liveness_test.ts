@@ -164,6 +164,27 @@ test("process probe: a spinning process shows CPU progress; a SIGSTOP'd one show
   }
 });
 
+testIf(hasProcfs, "process probe: a busy worker thread counts as work while the main thread sleeps", {
+  timeout: 15_000,
+}, async () => {
+  // Like a daemon whose event loop waits for a worker thread writing its log.
+  const script = 'new (require("node:worker_threads").Worker)("for (;;) {}", { eval: true }); ' +
+    'setInterval(() => {}, 1000); console.log("ready")';
+  const busy = spawn("node", ["-e", script], { stdio: ["ignore", "pipe", "ignore"] });
+  const exited = new Promise<void>((resolve) => busy.on("exit", () => resolve()));
+  try {
+    await new Promise((resolve) => busy.stdout!.once("data", resolve));
+    await new Promise((r) => setTimeout(r, 200)); // the worker is up and spinning
+    const main = readFileSync(`/proc/${busy.pid}/stat`, "utf8");
+    assert.equal(main.slice(main.lastIndexOf(")") + 2)[0], "S", "the main thread sleeps");
+    const probe = await probeWithProcfs(testDeps, busy.pid!);
+    assert.ok(probe.state === "running" && probe.activity?.runnable === true, JSON.stringify(probe));
+  } finally {
+    busy.kill("SIGKILL");
+    await exited;
+  }
+});
+
 testIf(
   hasProcfs,
   "process probe: procfs start time survives a command name with spaces and parens",

@@ -18,8 +18,10 @@ export type ProcessProbe =
 
 /**
  * What a running process is doing, for telling a busy daemon from a hung one: stopped
- * by a signal (SIGSTOP, a debugger), waiting for a CPU, and the CPU time it has used so
- * far (clock ticks, user + system, all threads; null where the system does not say).
+ * by a signal (SIGSTOP, a debugger), running or waiting for a CPU in any of its threads
+ * (a daemon's event loop sleeps while a worker thread writes its log), and the CPU time
+ * it has used so far (clock ticks, user + system, all threads; null where the system
+ * does not say).
  */
 export interface Activity {
   stopped: boolean;
@@ -73,9 +75,10 @@ export async function probeWithProcfs(deps: ProcessProbeDeps, pid: number): Prom
   const ticks = fields[19]; // field 22: starttime
   if (state === "Z" || state === "X") return { state: "zombie" };
   const cpu = Number(fields[11]) + Number(fields[12]); // fields 14 and 15: utime, stime
+  const stopped = state === "T" || state === "t";
   const activity: Activity = {
-    stopped: state === "T" || state === "t",
-    runnable: state === "R",
+    stopped,
+    runnable: state === "R" || (!stopped && await anyThreadRunnable(deps, pid)),
     cpuTicks: Number.isFinite(cpu) ? cpu : null,
   };
   if (!ticks || !/^\d+$/.test(ticks)) return { state: "running", startTime: null, activity };
@@ -84,6 +87,17 @@ export async function probeWithProcfs(deps: ProcessProbeDeps, pid: number): Prom
     () => "",
   );
   return { state: "running", startTime: `linux:${await bootId}:${ticks}`, activity };
+}
+
+/** Whether a thread other than the main one is running or waiting for a CPU. */
+async function anyThreadRunnable(deps: ProcessProbeDeps, pid: number): Promise<boolean> {
+  const tids = await deps.fs.readDir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  for (const tid of tids) {
+    if (tid === String(pid)) continue;
+    const text = await deps.fs.readTextFile(`/proc/${pid}/task/${tid}/stat`).catch(() => "");
+    if (text.slice(text.lastIndexOf(")") + 2, text.lastIndexOf(")") + 3) === "R") return true;
+  }
+  return false;
 }
 
 /** Portable probe over `ps` (macOS, BSD); exported so tests can run it on Linux too. */
