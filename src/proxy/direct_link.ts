@@ -43,11 +43,6 @@ export class DirectServers {
     this.#spec = spec;
   }
 
-  /** Whether a direct server has been started at all. */
-  get used(): boolean {
-    return this.#startedAt !== 0;
-  }
-
   /** Start the server (after the backoff its last exit earned) and link to its stdio. */
   async start(): Promise<Link> {
     const wait = this.#notBefore - Date.now();

@@ -72,6 +72,7 @@ export async function runProxy(runtime: Runtime, spec: ServerSpec, options: Prox
   const stop = new AbortController();
   const unwatch = watchParent(runtime, () => stop.abort());
   const servers = new DirectServers(runtime, server);
+  let wentDirect = false;
   const relay = new Relay({
     stdin: runtime.stdin,
     stdout: runtime.stdout,
@@ -79,7 +80,8 @@ export async function runProxy(runtime: Runtime, spec: ServerSpec, options: Prox
     reconnect: async () => {
       const next = await findDaemon().catch((err) => ({ reason: messageOf(err) }));
       if ("conn" in next) return next;
-      if (!servers.used) {
+      if (!wentDirect) {
+        wentDirect = true;
         await options.warn(`${DIRECTLY}: the daemon was lost and no other can be had: ${next.reason}`);
         // The server is ours now: a signal to the proxy must reach it, not orphan it.
         for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) runtime.onSignal(signal, () => stop.abort());
