@@ -84,7 +84,6 @@ export type ControlReply =
 export interface ControlOptions {
   /** The daemon's process, watched when it is slow to answer; without it, the timeout stands. */
   owner?: DaemonProcess;
-  timeoutMs?: number;
 }
 
 /** One control request over a fresh connection. Never starts a daemon. */
@@ -96,7 +95,7 @@ export async function controlRequest(
   op: string,
   options: ControlOptions = {},
 ): Promise<ControlReply> {
-  const timeoutMs = options.timeoutMs ?? CONTROL_TIMEOUT_MS;
+  const timeoutMs = CONTROL_TIMEOUT_MS;
   const until = Date.now() + CONTROL_DEADLINE_MS;
   const attached = await attach(runtime, {
     paths: { socket, socketDir: "", lock: "", log: "" },
