@@ -208,6 +208,29 @@ test("version policy: same request or negotiated version shares, others get thei
   assert.deepEqual(toClient(h.server(result(toD.id), "legacy:2025-03-26"), 4), [result(1)]);
 });
 
+test("an idle extra lane is released: its process stops, a later host of its version starts anew", {
+  timeout: 5000,
+}, () => {
+  const h = new Harness();
+  h.add(1, 2, 3);
+  h.initialize(1, { version: "2025-11-25" });
+  assert.equal(h.initialize(2, { version: "2025-03-26" }).lane, "legacy:2025-03-26");
+  assert.deepEqual(h.router.releaseLane("legacy:2025-03-26"), [], "a lane with a host stays");
+  h.remove(2);
+  assert.deepEqual(h.router.releaseLane("main"), [], "the default lane lives with the daemon");
+  assert.deepEqual(h.router.releaseLane("nope"), []);
+  assert.deepEqual(h.router.releaseLane("legacy:2025-03-26"), [{ kind: "stop", lane: "legacy:2025-03-26" }]);
+  assert.deepEqual(h.router.snapshot().lanes.map((l) => l.lane), ["main"]);
+  assert.deepEqual(h.router.releaseLane("legacy:2025-03-26"), [], "released once");
+  // The released process's late words mean nothing; the next host of that version
+  // gets a fresh handshake on a fresh lane.
+  assert.deepEqual(h.exited("legacy:2025-03-26"), []);
+  const again = h.initialize(3, { version: "2025-03-26" });
+  assert.equal(again.lane, "legacy:2025-03-26");
+  assert.equal(again.response.result.protocolVersion, "2025-03-26");
+  assert.equal(toUpstream(again.outputs).filter((m) => m.method === "initialize").length, 1);
+});
+
 test(
   "upstreamClientInfo replaces the host's clientInfo upstream",
   { timeout: 5000 },

@@ -6,6 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { isAlive, waitFor } from "./harness/cleanup.ts";
 import { FIXTURES } from "./harness/fixtures.ts";
 import type { Host } from "./harness/host.ts";
 import { makeWorld } from "./harness/shoal_env.ts";
@@ -146,6 +147,35 @@ test("a host asking an older protocol version gets that version from its own ser
     const byLane = await lanes(world);
     assert.equal(byLane["legacy:2025-03-26"], oldPid);
     assert.equal(Object.keys(byLane).length, 2);
+  } finally {
+    await world.close();
+  }
+});
+
+test("an extra lane nobody uses stops after the idle time; the next host of its version gets a new one", {
+  timeout: 30_000,
+}, async () => {
+  const world = makeWorld();
+  try {
+    // The daemon takes its idle time from the host that starts it.
+    const current = await world.host(PID_SERVER, { sdk: "v1", name: "current", extra: ["--idle", "1"] });
+    const old = world.rawPeer(PID_SERVER);
+    await old.initialize("2025-03-26");
+    const pidOfPeer = async (peer: typeof old) =>
+      (await peer.request("tools/call", { name: "pid", arguments: {} })).result.structuredContent.pid;
+    const oldPid = await pidOfPeer(old);
+    await old.close();
+    await waitFor(async () => !("legacy:2025-03-26" in await lanes(world)) && !isAlive(oldPid), {
+      timeoutMs: 10_000,
+      what: "the idle lane and its server to go",
+    });
+    const mainPid = (await current.callTool("pid", {})).structured.pid;
+    assert.deepEqual(await lanes(world), { main: mainPid }, "the default lane and its host stay");
+    const next = world.rawPeer(PID_SERVER);
+    assert.equal((await next.initialize("2025-03-26")).protocolVersion, "2025-03-26");
+    const nextPid = await pidOfPeer(next);
+    assert.notEqual(nextPid, oldPid);
+    assert.equal((await lanes(world))["legacy:2025-03-26"], nextPid);
   } finally {
     await world.close();
   }

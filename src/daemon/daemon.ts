@@ -21,6 +21,7 @@ import { rotateLog } from "./log_rotation.ts";
 import { moveSocketAside, publishSocket } from "./publish.ts";
 import { Upstream } from "./upstream.ts";
 import { IdleCollector } from "./idle_gc.ts";
+import { IdleLanes } from "./idle_lanes.ts";
 import { IdleTimer } from "./idle_timer.ts";
 import { keyPaths, type KeyPaths } from "../state/paths.ts";
 import { ensureToken } from "../state/token.ts";
@@ -43,6 +44,7 @@ export class Daemon {
   readonly idle: IdleTimer;
   readonly #sink: LogSink;
   readonly #gc: IdleCollector;
+  readonly #idleLanes: IdleLanes;
   readonly lanes = new Map<string, Upstream>();
   readonly sessions = new Map<number, ClientSession>();
   phase: DaemonPhase = "ready";
@@ -67,6 +69,7 @@ export class Daemon {
     this.router = new Router();
     this.finished = new Promise((resolve) => (this.#done = resolve));
     this.idle = new IdleTimer(options.idleMs, () => this.#idleExpired());
+    this.#idleLanes = new IdleLanes(options.idleMs, (lane) => this.dispatch(this.router.releaseLane(lane)));
     this.#gc = new IdleCollector(runtime, this.logger, () => this.sessions.size === 0 && this.phase === "ready");
   }
 
@@ -199,6 +202,7 @@ export class Daemon {
     if (!this.sessions.delete(session.id)) return;
     this.logger.info("client_detached", { client: session.id, reason, clients: this.sessions.size });
     this.dispatch(this.router.removeClient(session.id));
+    this.#idleLanes.update(this.router.snapshot().lanes);
     if (this.sessions.size === 0) {
       if (this.phase === "draining") this.shutdown("drained");
       else this.#armIdle();
@@ -236,7 +240,7 @@ export class Daemon {
 
   #startLane(lane: string): Upstream {
     const o = this.options;
-    const upstream = new Upstream(this.runtime, {
+    const upstream: Upstream = new Upstream(this.runtime, {
       lane,
       command: o.command,
       args: o.args,
@@ -245,11 +249,14 @@ export class Daemon {
       logger: this.logger,
       maxMessageBytes: o.maxMessageBytes,
       maxQueueBytes: o.maxQueueBytes,
-      onLine: (line) => this.dispatch(this.router.fromUpstream(lane, line)),
-      onOversized: (line) => this.dispatch(this.router.fromUpstream(lane, line)),
-      onExit: (detail) => this.dispatch(this.router.laneExited(lane, detail)),
-      onRestart: () => this.dispatch(this.router.laneRestarted(lane)),
+      // A released lane's process may still talk while it stops; its id may already
+      // serve a new process. Only the current process of a lane speaks for it.
+      onLine: (line) => current() && this.dispatch(this.router.fromUpstream(lane, line)),
+      onOversized: (line) => current() && this.dispatch(this.router.fromUpstream(lane, line)),
+      onExit: (detail) => current() && this.dispatch(this.router.laneExited(lane, detail)),
+      onRestart: () => current() && this.dispatch(this.router.laneRestarted(lane)),
     });
+    const current = (): boolean => this.lanes.get(lane) === upstream;
     this.lanes.set(lane, upstream);
     upstream.start();
     return upstream;
@@ -298,6 +305,7 @@ export class Daemon {
     clearInterval(this.#selfCheck);
     this.#gc.cancel();
     this.idle.disarm();
+    this.#idleLanes.cancel();
     this.#listener?.close();
     if (this.#lock !== null) await this.#unlinkSocket();
     if (this.#drainSocket !== null) await this.runtime.fs.unlink(this.#drainSocket).catch(() => {});

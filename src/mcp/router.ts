@@ -128,6 +128,21 @@ export class Router {
     });
   }
 
+  /**
+   * Stop an extra lane nobody uses (the daemon asks once it has been idle): its process
+   * goes (`stop`) and the lane is forgotten; a later host of its version starts a new
+   * one. The default lane, and a lane with hosts or requests, stay.
+   */
+  releaseLane(lane: LaneId): RouterOutput[] {
+    const found = this.#state.lanes.get(lane);
+    if (lane === DEFAULT_LANE || found === undefined) return [];
+    if (found.members.size > 0 || found.ids.size > 0 || found.held.length > 0) return [];
+    return this.#run((out) => {
+      this.#state.lanes.delete(lane);
+      out.stopLane(found);
+    });
+  }
+
   snapshot(): RouterSnapshot {
     return takeSnapshot(this.#state);
   }
