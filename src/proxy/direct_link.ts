@@ -10,7 +10,8 @@
  * after the same backoff the daemon uses (0.5 s doubling to 30 s).
  */
 import { RestartPolicy } from "../daemon/restart_policy.ts";
-import type { ChildProcess, Conn, ExitStatus, Runtime } from "../runtime/types.ts";
+import type { ChildProcess, Conn, Runtime } from "../runtime/types.ts";
+import { SILENT, within } from "../wire/patience.ts";
 
 /** What the relay talks to: a daemon connection, or a direct server's pipes. */
 export interface Link {
@@ -79,7 +80,7 @@ export class DirectServers {
 /** SIGTERM to the group, SIGKILL after {@link STOP_GRACE_MS}; resolves once the leader exited. */
 export async function stopGroup(child: ChildProcess): Promise<void> {
   child.killGroup("SIGTERM");
-  if (await exitsWithin(child.exited, STOP_GRACE_MS)) return;
+  if ((await within(child.exited, STOP_GRACE_MS)) !== SILENT) return;
   child.killGroup("SIGKILL");
   await child.exited;
 }
@@ -93,14 +94,4 @@ function childConn(child: ChildProcess, stop: () => void): Conn {
     closeWrite: () => stdin.closeWrite(),
     close: stop,
   };
-}
-
-async function exitsWithin(exited: Promise<ExitStatus>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
-  try {
-    return await Promise.race([exited.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
