@@ -19,6 +19,7 @@ import {
 } from "../src/state/lock_record.ts";
 import { probeWithProcfs, probeWithPs, readProcessStart } from "../src/state/process_start.ts";
 import { testIf } from "./_test_if.ts";
+import { waitFor } from "./harness/cleanup.ts";
 import { testDeps } from "./fixtures/lock_deps.ts";
 
 const info = { protocol: 1, version: "0.1.0", build: "b", socket: "/tmp/s.sock" };
@@ -168,15 +169,19 @@ testIf(hasProcfs, "process probe: a busy worker thread counts as work while the 
   timeout: 15_000,
 }, async () => {
   // Like a daemon whose event loop waits for a worker thread writing its log.
-  const script = 'new (require("node:worker_threads").Worker)("for (;;) {}", { eval: true }); ' +
-    'setInterval(() => {}, 1000); console.log("ready")';
+  // The worker says it is up just before it starts spinning; only then is "ready" printed.
+  const script = 'const w = new (require("node:worker_threads").Worker)(' +
+    '"require(\'node:worker_threads\').parentPort.postMessage(1); for (;;) {}", { eval: true }); ' +
+    'w.once("message", () => console.log("ready")); setInterval(() => {}, 1000)';
   const busy = spawn("node", ["-e", script], { stdio: ["ignore", "pipe", "ignore"] });
   const exited = new Promise<void>((resolve) => busy.on("exit", () => resolve()));
   try {
     await new Promise((resolve) => busy.stdout!.once("data", resolve));
-    await new Promise((r) => setTimeout(r, 200)); // the worker is up and spinning
-    const main = readFileSync(`/proc/${busy.pid}/stat`, "utf8");
-    assert.equal(main.slice(main.lastIndexOf(")") + 2)[0], "S", "the main thread sleeps");
+    const mainState = () => {
+      const main = readFileSync(`/proc/${busy.pid}/stat`, "utf8");
+      return main.slice(main.lastIndexOf(")") + 2)[0];
+    };
+    await waitFor(() => mainState() === "S", { what: "the main thread to sleep" });
     const probe = await probeWithProcfs(testDeps, busy.pid!);
     assert.ok(probe.state === "running" && probe.activity?.runnable === true, JSON.stringify(probe));
   } finally {
